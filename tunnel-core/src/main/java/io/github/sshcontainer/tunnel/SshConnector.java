@@ -1,0 +1,251 @@
+package io.github.sshcontainer.tunnel;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import io.github.sshcontainer.tunnel.internal.KeyPassphrases;
+import io.github.sshcontainer.tunnel.internal.SshConfigFile;
+import io.github.sshcontainer.tunnel.ssh.KnownHostsVerifier;
+import io.github.sshcontainer.tunnel.ssh.UnixSocketAgentFactory;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.config.hosts.HostConfigEntry;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
+import org.apache.sshd.client.future.ConnectFuture;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens authenticated SSH sessions the way OpenSSH would: {@code ~/.ssh/config} (HostName, Port, User,
+ * IdentityFile, ProxyJump), keys, agent, password, {@code known_hosts} with a {@link HostKeyPolicy}, timeouts and
+ * keepalive. One connector holds one MINA {@link SshClient} (its I/O threads) and can open many sessions.
+ *
+ * <pre>{@code
+ * try (SshConnector connector = SshConnector.create(SshOptions.defaults())) {
+ *     ClientSession session = connector.connect(SshTarget.parse("deploy@build-1"));
+ * }
+ * }</pre>
+ */
+public final class SshConnector implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SshConnector.class);
+
+    private final SshOptions options;
+    private final SshClient client;
+    private final HostConfigEntryResolver config;
+    private final KeyPassphrases passphrases;
+
+    private SshConnector(SshOptions options, SshClient client, HostConfigEntryResolver config,
+            KeyPassphrases passphrases) {
+        this.options = options;
+        this.client = client;
+        this.config = config;
+        this.passphrases = passphrases;
+    }
+
+    /**
+     * A started connector.
+     *
+     * @throws SshTunnelException ({@link Failure#USAGE}) when the ssh_config file cannot be read or parsed
+     */
+    public static SshConnector create(SshOptions options) throws SshTunnelException {
+        Objects.requireNonNull(options, "options");
+        for (Path key : options.identities()) {
+            if (!Files.isRegularFile(key)) {
+                throw new SshTunnelException(Failure.USAGE, "identity file " + key + " does not exist or is not a file");
+            }
+            if (!Files.isReadable(key)) {
+                throw new SshTunnelException(Failure.USAGE, "identity file " + key + " is not readable");
+            }
+        }
+        HostConfigEntryResolver config;
+        try {
+            config = SshConfigFile.resolver(options.sshConfig().orElse(null));
+        } catch (IOException e) {
+            throw new SshTunnelException(Failure.USAGE, e.getMessage(), e);
+        }
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setCipherFactoriesNameList(String.join(",", options.ciphers()));
+        client.setHostConfigEntryResolver(config);
+        List<Path> knownHosts = options.knownHosts();
+        client.setServerKeyVerifier(new KnownHostsVerifier(knownHosts, knownHosts.isEmpty() ? null : knownHosts.get(0),
+                options.hostKeyPolicy()));
+        KeyPassphrases passphrases = new KeyPassphrases(options.passphraseProvider().orElse(null));
+        client.setFilePasswordProvider(passphrases);
+        options.password().ifPresent(client::addPasswordIdentity);
+        if (!options.identities().isEmpty()) {
+            // like OpenSSH: the default keys (~/.ssh/id_*) are offered only when no key is named
+            client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        }
+        if (options.useAgent()) {
+            options.agentSocket().filter(Files::exists).ifPresent(sock -> client.setAgentFactory(
+                    new UnixSocketAgentFactory(sock)));
+        }
+        CoreModuleProperties.IDLE_TIMEOUT.set(client, java.time.Duration.ZERO);
+        CoreModuleProperties.TCP_NODELAY.set(client, true);
+        CoreModuleProperties.IO_CONNECT_TIMEOUT.set(client, options.connectTimeout());
+        CoreModuleProperties.AUTH_TIMEOUT.set(client, options.authTimeout());
+        if (!options.keepAliveInterval().isZero()) {
+            CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, options.keepAliveInterval());
+            CoreModuleProperties.HEARTBEAT_REQUEST.set(client, "keepalive@openssh.com");
+            CoreModuleProperties.HEARTBEAT_REPLY_WAIT.set(client, options.keepAliveInterval());
+            CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, options.keepAliveCountMax());
+        }
+        client.start();
+        return new SshConnector(options, client, config, passphrases);
+    }
+
+    /** The options this connector was made with. */
+    public SshOptions options() {
+        return options;
+    }
+
+    /**
+     * Resolves {@code target} through ssh_config, connects, verifies the host key and authenticates.
+     *
+     * @return an authenticated session; the caller closes it
+     * @throws HostKeyException the host key is unknown (strict), changed or revoked
+     * @throws AuthenticationException every credential was refused
+     * @throws SshTunnelException {@link Failure#CONNECT} when the server cannot be reached
+     */
+    public ClientSession connect(SshTarget target) throws SshTunnelException {
+        HostConfigEntry entry = resolve(target);
+        String where = entry.getUsername() + "@" + entry.getHostName() + ":" + entry.getPort();
+        ClientSession session;
+        try {
+            // The verifier checks the configured HostName and Port (no reverse DNS); under ProxyJump MINA itself
+            // names the final target, so no alias is passed (a connect context would reach the jump hosts too).
+            ConnectFuture future = client.connect(entry, null, null);
+            session = future.verify(options.connectTimeout()).getSession();
+        } catch (IOException | RuntimeException e) {
+            throw connectFailure(target, where, e);
+        }
+        try {
+            session.auth().verify(options.authTimeout());
+            LOG.debug("authenticated to {}", where);
+            return session;
+        } catch (IOException | RuntimeException e) {
+            session.close(true);
+            Optional<HostKeyException> hostKey = KnownHostsVerifier.failureOf(session);
+            if (hostKey.isPresent()) {
+                throw hostKey.get();
+            }
+            if (disconnectCode(e) == SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE) {
+                throw new HostKeyException("the host key of " + where + " was refused: " + e.getMessage(),
+                        entry.getHostName(), "unknown", "unknown");
+            }
+            throw authFailure(where, session, e);
+        }
+    }
+
+    /** The effective ssh_config entry for {@code target}: host name, port, user and identities filled in. */
+    HostConfigEntry resolve(SshTarget target) throws SshTunnelException {
+        HostConfigEntry entry;
+        try {
+            entry = config.resolveEffectiveHost(target.host(), target.port().orElse(0), null, target.user().orElse(null),
+                    null, null);
+        } catch (IOException | RuntimeException e) {
+            throw new SshTunnelException(Failure.USAGE, "cannot apply ssh config to " + target + ": " + e.getMessage(), e);
+        }
+        if (entry == null) {
+            entry = new HostConfigEntry(target.host(), target.host(), 0, null);
+        }
+        if (target.port().isPresent()) {
+            entry.setPort(target.port().get());
+        } else if (entry.getPort() <= 0) {
+            entry.setPort(SshConstants.DEFAULT_PORT);
+        }
+        if (target.user().isPresent()) {
+            entry.setUsername(target.user().get());
+        } else if (entry.getUsername() == null || entry.getUsername().isEmpty()) {
+            entry.setUsername(System.getProperty("user.name"));
+        }
+        if (entry.getHostName() == null || entry.getHostName().isEmpty()) {
+            entry.setHostName(target.host());
+        }
+        List<String> ids = new ArrayList<>();
+        options.identities().forEach(p -> ids.add(p.toAbsolutePath().toString()));
+        ids.addAll(entry.getIdentities());
+        entry.setIdentities(ids);
+        return entry;
+    }
+
+    private static SshTunnelException connectFailure(SshTarget target, String where, Throwable e) {
+        Throwable root = rootCause(e);
+        String why;
+        if (root instanceof ConnectException) {
+            why = "connection refused (is sshd running and listening on that port?)";
+        } else if (root instanceof UnknownHostException) {
+            why = "unknown host '" + root.getMessage() + "' (not resolvable and not an ~/.ssh/config alias)";
+        } else if (root instanceof SocketTimeoutException || String.valueOf(e.getMessage()).toLowerCase().contains("timeout")
+                || String.valueOf(e.getMessage()).contains("timed out")) {
+            why = "timed out";
+        } else if (root instanceof NoRouteToHostException) {
+            why = "no route to host";
+        } else {
+            why = String.valueOf(root.getMessage());
+        }
+        return new SshTunnelException(Failure.CONNECT, "cannot connect to " + where + " (" + target + "): " + why, e);
+    }
+
+    private SshTunnelException authFailure(String where, ClientSession session, Throwable e) {
+        Map<String, String> keyProblems = passphrases.failures();
+        StringBuilder msg = new StringBuilder("authentication to ").append(where).append(" failed");
+        String detail = String.valueOf(rootCause(e).getMessage());
+        if (!session.isAuthenticated() && !keyProblems.isEmpty()) {
+            keyProblems.forEach((k, v) -> msg.append("; ").append(k).append(": ").append(v));
+        }
+        if (detail.contains("No more authentication methods")) {
+            msg.append(": the server accepted none of the offered credentials (keys: ")
+                    .append(options.identities().isEmpty() ? "ssh_config/default keys" : options.identities())
+                    .append(options.useAgent() && options.agentSocket().isPresent() ? ", ssh-agent" : "")
+                    .append(options.password().isPresent() ? ", password" : "").append(')');
+        } else if (detail.toLowerCase().contains("closed") || detail.contains("Connection reset")) {
+            msg.append(": the server closed the connection during authentication (").append(detail).append(')');
+            return new SshTunnelException(Failure.CONNECT, msg.toString(), e);
+        } else {
+            msg.append(": ").append(detail);
+        }
+        return new AuthenticationException(msg.toString(), e);
+    }
+
+    private static int disconnectCode(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.sshd.common.SshException
+                    && ((org.apache.sshd.common.SshException) t).getDisconnectCode() != 0) {
+                return ((org.apache.sshd.common.SshException) t).getDisconnectCode();
+            }
+        }
+        return 0;
+    }
+
+    static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** Stops the client and every session it opened. */
+    @Override
+    public void close() {
+        try {
+            client.stop();
+        } catch (RuntimeException e) {
+            LOG.debug("stopping SSH client: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import java.io.IOException;
+import java.util.Objects;
+
+import io.github.sshcontainer.tunnel.RemoteEndpoint;
+import org.apache.sshd.client.channel.AsyncCapableClientChannel;
+import org.apache.sshd.client.future.DefaultOpenFuture;
+import org.apache.sshd.client.future.OpenFuture;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.SshException;
+import org.apache.sshd.common.channel.LocalWindow;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.threads.ThreadUtils;
+
+/**
+ * One SSH channel to a {@link RemoteEndpoint}: {@code direct-streamlocal@openssh.com} for a unix socket,
+ * {@code direct-tcpip} for a TCP address. Outbound bytes go through {@link #getAsyncIn()}; inbound bytes and the
+ * remote EOF are pushed to a {@link ChannelEvents} without an intermediate stream, and the window is reopened only
+ * when the receiver says it has passed them on.
+ */
+public final class ForwardingChannel extends AsyncCapableClientChannel {
+    private final RemoteEndpoint endpoint;
+    private volatile ChannelEvents events;
+
+    public ForwardingChannel(RemoteEndpoint endpoint) {
+        super(endpoint.channelType(), false);
+        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        setStreaming(Streaming.Async);
+        addCloseFutureListener(f -> {
+            ChannelEvents e = events;
+            if (e != null) {
+                e.onClosed(isEofSignalled());
+            }
+        });
+    }
+
+    /** Where this channel leads. */
+    public RemoteEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /** Sets the receiver of inbound data; must be called before {@link #open()}. */
+    public void setEvents(ChannelEvents events) {
+        this.events = Objects.requireNonNull(events, "events");
+        events.bind(this);
+    }
+
+    @Override
+    public synchronized OpenFuture open() throws IOException {
+        if (isClosing()) {
+            throw new SshException("SSH session is closed");
+        }
+        openFuture = new DefaultOpenFuture(endpoint, futureLock);
+        Session session = getSession();
+        Buffer buffer = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_OPEN, 64 + endpoint.toString().length());
+        LocalWindow window = getLocalWindow();
+        buffer.putString(getChannelType());
+        buffer.putUInt(getChannelId());
+        buffer.putUInt(window.getSize());
+        buffer.putUInt(window.getPacketSize());
+        OpenPayload.write(endpoint, buffer);
+        writePacket(buffer);
+        return openFuture;
+    }
+
+    @Override
+    protected void doWriteData(byte[] data, int off, long len) throws IOException {
+        if (isClosing()) {
+            return;
+        }
+        events.onData(data, off, (int) len);
+    }
+
+    @Override
+    public void handleEof() throws IOException {
+        super.handleEof();
+        events.onRemoteEof();
+    }
+
+    /**
+     * Reports that {@code len} inbound bytes were passed on, reopening the SSH window. Safe from any thread: the
+     * window adjustment is sent as a MINA-internal write so it cannot block behind a key exchange.
+     */
+    public void consumed(long len) throws IOException {
+        if (len <= 0 || isClosing()) {
+            return;
+        }
+        LocalWindow window = getLocalWindow();
+        ThreadUtils.runAsInternal(window, w -> {
+            w.release(len);
+            return null;
+        });
+    }
+
+    /** Sends an SSH EOF (local half-close) once all queued outbound data is written. */
+    public void shutdownOutput() {
+        getAsyncIn().close(false);
+    }
+}

@@ -1,0 +1,222 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+import io.github.sshcontainer.tunnel.TunnelConnection;
+import org.apache.sshd.common.io.IoWriteFuture;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+
+/**
+ * A {@link TunnelConnection} backed directly by a {@link ForwardingChannel}: inbound chunks are queued as they
+ * arrive (bounded by the SSH window, which reopens as the reader consumes them); writes go to the channel's async
+ * stream and wait for completion, so the caller's array is never copied on the way out.
+ */
+public final class InProcessConnection implements TunnelConnection, ChannelEvents {
+    private final StatsCounter stats;
+    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+    private final Object writeLock = new Object();
+    private final Input input = new Input();
+    private final Output output = new Output();
+    private volatile ForwardingChannel channel;
+    private int chunkOffset;
+    private boolean remoteEof;
+    private boolean closed;
+    private boolean lost;
+    private boolean counted = true;
+
+    public InProcessConnection(StatsCounter stats) {
+        this.stats = stats;
+    }
+
+    @Override
+    public void bind(ForwardingChannel forwardingChannel) {
+        this.channel = forwardingChannel;
+    }
+
+    @Override
+    public void onData(byte[] data, int off, int len) {
+        byte[] copy = new byte[len];
+        System.arraycopy(data, off, copy, 0, len);
+        synchronized (this) {
+            chunks.add(copy);
+            notifyAll();
+        }
+    }
+
+    @Override
+    public synchronized void onRemoteEof() {
+        remoteEof = true;
+        notifyAll();
+    }
+
+    @Override
+    public void onClosed(boolean graceful) {
+        synchronized (this) {
+            if (!remoteEof && !closed) {
+                lost = true;
+            }
+            closed = true;
+            notifyAll();
+        }
+        uncount();
+    }
+
+    private void uncount() {
+        synchronized (this) {
+            if (!counted) {
+                return;
+            }
+            counted = false;
+        }
+        stats.closed();
+    }
+
+    @Override
+    public InputStream inputStream() {
+        return input;
+    }
+
+    @Override
+    public OutputStream outputStream() {
+        return output;
+    }
+
+    @Override
+    public void shutdownOutput() {
+        channel.shutdownOutput();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isOpen() && !channel.isClosing();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            chunks.clear();
+            notifyAll();
+        }
+        channel.close(false);
+        uncount();
+    }
+
+    private int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        int n;
+        synchronized (this) {
+            while (chunks.isEmpty()) {
+                if (remoteEof) {
+                    return -1;
+                }
+                if (lost) {
+                    throw new IOException("connection lost: the SSH channel to " + channel.endpoint()
+                            + " closed before the remote end finished (SSH session lost or remote end reset)");
+                }
+                if (closed) {
+                    throw new IOException("connection is closed");
+                }
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while reading from the tunnel");
+                }
+            }
+            byte[] head = chunks.peek();
+            n = Math.min(len, head.length - chunkOffset);
+            System.arraycopy(head, chunkOffset, b, off, n);
+            chunkOffset += n;
+            if (chunkOffset == head.length) {
+                chunks.poll();
+                chunkOffset = 0;
+            }
+        }
+        stats.fromRemote(n);
+        channel.consumed(n);
+        return n;
+    }
+
+    private synchronized int available() {
+        int total = 0;
+        for (byte[] c : chunks) {
+            total += c.length;
+        }
+        return total - chunkOffset;
+    }
+
+    private void write(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return;
+        }
+        synchronized (writeLock) {
+            if (channel.isClosing() || channel.isEofSent()) {
+                throw new IOException("cannot write: the connection is " + (channel.isEofSent() ? "shut down for output"
+                        : "closed"));
+            }
+            IoWriteFuture f = channel.getAsyncIn().writeBuffer(new ByteArrayBuffer(b, off, len));
+            while (!f.await(1, TimeUnit.SECONDS)) {
+                if (channel.isClosed()) {
+                    throw new IOException("connection lost while writing to " + channel.endpoint());
+                }
+            }
+            if (!f.isWritten()) {
+                Throwable t = f.getException();
+                throw new IOException("write to " + channel.endpoint() + " failed: " + (t == null ? "channel closed" : t),
+                        t);
+            }
+            stats.toRemote(len);
+        }
+    }
+
+    private final class Input extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = InProcessConnection.this.read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            return InProcessConnection.this.read(b, off, len);
+        }
+
+        @Override
+        public int available() {
+            return InProcessConnection.this.available();
+        }
+
+        @Override
+        public void close() {
+            InProcessConnection.this.close();
+        }
+    }
+
+    private final class Output extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            InProcessConnection.this.write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            InProcessConnection.this.write(b, off, len);
+        }
+
+        @Override
+        public void close() {
+            InProcessConnection.this.close();
+        }
+    }
+}

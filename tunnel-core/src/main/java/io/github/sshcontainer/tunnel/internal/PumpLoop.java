@@ -1,0 +1,120 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Iterator;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One selector thread that accepts local connections and moves their bytes, for any number of connections. Work
+ * from other threads is handed in with {@link #execute(Runnable)}; everything else runs on the loop thread.
+ */
+public final class PumpLoop implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(PumpLoop.class);
+
+    /** Called on the loop thread when a registered channel is ready. */
+    public interface Handler {
+        void ready(SelectionKey key) throws IOException;
+
+        /** The handler failed or the loop is closing: release everything. */
+        void abort(Throwable cause);
+    }
+
+    private final Selector selector;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public PumpLoop(String name) throws IOException {
+        this.selector = Selector.open();
+        this.thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Runs {@code task} on the loop thread, soon. */
+    public void execute(Runnable task) {
+        tasks.add(task);
+        if (Thread.currentThread() != thread) {
+            selector.wakeup();
+        }
+    }
+
+    /** Whether the caller is the loop thread. */
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Registers {@code channel} with {@code handler}; call on the loop thread. */
+    public SelectionKey register(SelectableChannel channel, int ops, Handler handler) throws ClosedChannelException {
+        assert inLoop();
+        return channel.register(selector, ops, handler);
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                // a task queued from the loop thread itself (e.g. by an already-completed future) must not wait
+                // for the select timeout; tasks from other threads call wakeup()
+                if (tasks.isEmpty()) {
+                    selector.select(1000);
+                } else {
+                    selector.selectNow();
+                }
+            } catch (IOException e) {
+                LOG.error("selector failed; local connections of this tunnel stop", e);
+                break;
+            }
+            for (Runnable task; (task = tasks.poll()) != null;) {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("tunnel task failed", e);
+                }
+            }
+            Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+            while (it.hasNext()) {
+                SelectionKey key = it.next();
+                it.remove();
+                Handler handler = (Handler) key.attachment();
+                try {
+                    if (key.isValid()) {
+                        handler.ready(key);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    handler.abort(e);
+                }
+            }
+        }
+        for (SelectionKey key : selector.keys()) {
+            ((Handler) key.attachment()).abort(new IOException("tunnel closed"));
+        }
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        }
+    }
+
+    /** Stops the loop; every registered handler is aborted. Waits briefly for the thread to end. */
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        if (!inLoop()) {
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

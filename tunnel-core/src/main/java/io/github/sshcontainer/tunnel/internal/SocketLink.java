@@ -1,0 +1,276 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+
+import org.apache.sshd.common.io.IoWriteFuture;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.threads.ThreadUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins one accepted local socket to one SSH channel without a thread of its own.
+ * <ul>
+ * <li>local → remote: the loop reads into one buffer, stops reading, hands the bytes to the channel's async stream
+ * and reads again when that write completes — one write in flight, back-pressure from the SSH window;</li>
+ * <li>remote → local: bytes are written straight to the socket on MINA's thread; what the socket cannot take now is
+ * queued and flushed when it becomes writable, and the SSH window reopens only for bytes actually written;</li>
+ * <li>EOF passes through both ways as a half-close; the link ends when both directions ended or either side
+ * failed.</li>
+ * </ul>
+ */
+final class SocketLink implements ChannelEvents, PumpLoop.Handler {
+    private static final Logger LOG = LoggerFactory.getLogger(SocketLink.class);
+    private static final int READ_BUFFER = 32 * 1024;
+
+    private final PumpLoop loop;
+    private final SocketChannel socket;
+    private final StatsCounter stats;
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
+    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+
+    private volatile ForwardingChannel channel;
+    private SelectionKey key;
+    private boolean localEof;
+    private boolean remoteEof;
+    private boolean closeAfterFlush;
+    private boolean closed;
+
+    SocketLink(PumpLoop loop, SocketChannel socket, StatsCounter stats) {
+        this.loop = loop;
+        this.socket = socket;
+        this.stats = stats;
+    }
+
+    @Override
+    public void bind(ForwardingChannel forwardingChannel) {
+        this.channel = forwardingChannel;
+    }
+
+    /** Starts pumping once the channel is open; call on the loop thread. */
+    void start() {
+        synchronized (this) {
+            if (closed) {
+                channel.close(true);
+                return;
+            }
+        }
+        try {
+            key = loop.register(socket, SelectionKey.OP_READ, this);
+            synchronized (this) {
+                if (!pending.isEmpty()) {
+                    key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+                }
+            }
+        } catch (IOException e) {
+            abort(e);
+        }
+    }
+
+    @Override
+    public void ready(SelectionKey k) throws IOException {
+        if (k.isWritable()) {
+            flush();
+        }
+        if (k.isValid() && k.isReadable()) {
+            readLocal();
+        }
+    }
+
+    private void readLocal() throws IOException {
+        readBuffer.clear();
+        int n = socket.read(readBuffer);
+        if (n == 0) {
+            return;
+        }
+        key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+        if (n < 0) {
+            localEof = true;
+            channel.shutdownOutput();
+            finishIfDone();
+            return;
+        }
+        stats.toRemote(n);
+        ByteArrayBuffer chunk = new ByteArrayBuffer(readBuffer.array(), 0, n);
+        IoWriteFuture written;
+        try {
+            written = ThreadUtils.runAsInternal(chunk, b -> channel.getAsyncIn().writeBuffer(b));
+        } catch (IOException e) {
+            abort(e);
+            return;
+        }
+        LOG.trace("{} bytes to the channel", n);
+        written.addListener(f -> loop.execute(() -> {
+            LOG.trace("write of {} bytes done: {}", n, f.isWritten());
+            if (f.isWritten()) {
+                resumeReading();
+            } else {
+                abort(f.getException() != null ? f.getException() : new IOException("SSH write failed"));
+            }
+        }));
+    }
+
+    private void resumeReading() {
+        if (key != null && key.isValid()) {
+            key.interestOps(key.interestOps() | SelectionKey.OP_READ);
+        }
+    }
+
+    @Override
+    public void onData(byte[] data, int off, int len) throws IOException {
+        int written = 0;
+        boolean wantWrite = false;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (pending.isEmpty()) {
+                ByteBuffer direct = ByteBuffer.wrap(data, off, len);
+                try {
+                    while (direct.hasRemaining() && socket.write(direct) > 0) {
+                        // keep writing while the socket takes bytes
+                    }
+                } catch (IOException e) {
+                    loop.execute(() -> abort(e));
+                    return;
+                }
+                written = len - direct.remaining();
+                if (direct.hasRemaining()) {
+                    pending.add(copyOf(direct));
+                    wantWrite = true;
+                }
+            } else {
+                pending.add(copyOf(ByteBuffer.wrap(data, off, len)));
+            }
+        }
+        if (written > 0) {
+            stats.fromRemote(written);
+            channel.consumed(written);
+        }
+        if (wantWrite) {
+            loop.execute(this::wantWrite);
+        }
+    }
+
+    private static ByteBuffer copyOf(ByteBuffer src) {
+        ByteBuffer copy = ByteBuffer.allocate(src.remaining());
+        copy.put(src).flip();
+        return copy;
+    }
+
+    private void wantWrite() {
+        if (key != null && key.isValid()) {
+            key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+        }
+    }
+
+    private void flush() throws IOException {
+        long written = 0;
+        boolean drained;
+        synchronized (this) {
+            while (!pending.isEmpty()) {
+                ByteBuffer b = pending.peek();
+                int n = socket.write(b);
+                written += n;
+                if (b.hasRemaining()) {
+                    break;
+                }
+                pending.poll();
+            }
+            drained = pending.isEmpty();
+            if (drained) {
+                key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
+            }
+        }
+        if (written > 0) {
+            stats.fromRemote(written);
+            channel.consumed(written);
+        }
+        if (drained) {
+            if (closeAfterFlush) {
+                closeLocal();
+            } else if (remoteEof) {
+                shutdownLocalOutput();
+                finishIfDone();
+            }
+        }
+    }
+
+    @Override
+    public void onRemoteEof() {
+        loop.execute(() -> {
+            remoteEof = true;
+            boolean drained;
+            synchronized (this) {
+                drained = pending.isEmpty();
+            }
+            if (drained) {
+                shutdownLocalOutput();
+                finishIfDone();
+            }
+        });
+    }
+
+    @Override
+    public void onClosed(boolean graceful) {
+        loop.execute(() -> {
+            boolean drained;
+            synchronized (this) {
+                drained = pending.isEmpty();
+            }
+            if (graceful && !drained) {
+                closeAfterFlush = true;
+            } else {
+                closeLocal();
+            }
+        });
+    }
+
+    private void shutdownLocalOutput() {
+        try {
+            socket.shutdownOutput();
+        } catch (IOException e) {
+            LOG.debug("half-close of local socket failed: {}", e.toString());
+        }
+    }
+
+    private void finishIfDone() {
+        if (localEof && remoteEof) {
+            channel.close(false);
+            closeLocal();
+        }
+    }
+
+    @Override
+    public void abort(Throwable cause) {
+        LOG.debug("local connection ends: {}", cause.toString());
+        if (channel != null) {
+            channel.close(true);
+        }
+        closeLocal();
+    }
+
+    /** Closes the local socket once; safe from any thread. */
+    void closeLocal() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pending.clear();
+        }
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+        stats.closed();
+    }
+}
