@@ -95,7 +95,7 @@ public final class ChannelOpener {
         }
         int reason = open.getReasonCode();
         String serverText = open.getMessage();
-        String host = session.getConnectAddress() == null ? "the server" : String.valueOf(session.getConnectAddress());
+        String host = describe(session.getConnectAddress());
         String what = endpoint instanceof RemoteEndpoint.UnixSocket ? "remote socket " + endpoint : "remote address " + endpoint;
         String message;
         if (reason == 1) {
@@ -112,6 +112,15 @@ public final class ChannelOpener {
                     + reasonName(reason) + ")";
         }
         return new RemoteUnavailableException(message, reason, failure);
+    }
+
+    private static String describe(java.net.SocketAddress address) {
+        if (address instanceof java.net.InetSocketAddress) {
+            java.net.InetSocketAddress a = (java.net.InetSocketAddress) address;
+            String h = a.getHostString();
+            return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+        }
+        return address == null ? "the server" : address.toString();
     }
 
     private static String reasonName(int reason) {

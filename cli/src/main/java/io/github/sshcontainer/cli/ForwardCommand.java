@@ -1,0 +1,95 @@
+package io.github.sshcontainer.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import io.github.sshcontainer.tunnel.RemoteEndpoint;
+import io.github.sshcontainer.tunnel.Tunnel;
+import io.github.sshcontainer.tunnel.TunnelBuilder;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code ssh-container forward}: carries a remote runtime socket to a private local socket (or a loopback TCP
+ * port), prints the one line a client needs ({@code DOCKER_HOST=unix:///…}), and holds the tunnel until
+ * SIGINT or SIGTERM.
+ */
+@Command(name = "forward", mixinStandardHelpOptions = true, separator = " ",
+        description = {"Forward a remote unix socket (default /var/run/docker.sock) to a private local socket over SSH.",
+            "Prints one line, e.g. DOCKER_HOST=unix:///tmp/ssh-container-123/docker.sock, then holds the tunnel",
+            "until interrupted (Ctrl-C or SIGTERM), removes the socket and exits 0."},
+        footer = {"", "Examples:", "  ssh-container forward deploy@build-1",
+            "  ssh-container forward --runtime podman ssh://core@podman-1:2222",
+            "  ssh-container forward --remote-socket /run/user/1000/docker.sock --local-tcp 2375 build-1"})
+final class ForwardCommand implements Callable<Integer> {
+
+    static final class RemoteChoice {
+        @Option(names = "--remote-socket", paramLabel = "PATH", description = "Remote unix socket to forward.")
+        String remoteSocket;
+
+        @Option(names = "--runtime", paramLabel = "NAME",
+                description = "Runtime whose default socket to forward: docker, podman, containerd.")
+        String runtime;
+    }
+
+    static final class LocalChoice {
+        @Option(names = "--local-socket", paramLabel = "PATH",
+                description = "Local socket path (mode 0600). Default: a fresh private directory (0700) under"
+                        + " $XDG_RUNTIME_DIR or the temp dir.")
+        Path localSocket;
+
+        @Option(names = "--local-tcp", paramLabel = "PORT", arity = "0..1", fallbackValue = "0",
+                description = "Listen on 127.0.0.1:PORT instead (no PORT: a free one). Never on other addresses.")
+        Integer localTcp;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    RemoteChoice remote = new RemoteChoice();
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    LocalChoice local = new LocalChoice();
+
+    @Mixin
+    SshOptionsMixin ssh;
+
+    @Parameters(paramLabel = "TARGET", description = "ssh://[user@]host[:port], [user@]host or an ~/.ssh/config alias.")
+    String target;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        KnownRuntime runtime = remote.runtime == null ? KnownRuntime.DOCKER : KnownRuntime.parse(remote.runtime);
+        String remotePath = remote.remoteSocket != null ? remote.remoteSocket : runtime.defaultSocket;
+        TunnelBuilder builder = Tunnel.to(ssh.target(target), RemoteEndpoint.unixSocket(remotePath))
+                .options(ssh.toOptions());
+        if (local.localSocket != null) {
+            builder.localSocket(local.localSocket);
+        } else if (local.localTcp != null) {
+            builder.localTcp(local.localTcp);
+        }
+        CountDownLatch stop = Signals.onTermination();
+        try (Tunnel tunnel = builder.open()) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(runtime.envVar + "=" + address(tunnel, runtime));
+            out.flush();
+            stop.await();
+        }
+        return 0;
+    }
+
+    private static String address(Tunnel tunnel, KnownRuntime runtime) {
+        if (!runtime.uri && tunnel.localSocket().isPresent()) {
+            return tunnel.localSocket().get().toString();
+        }
+        return tunnel.localUri().toString();
+    }
+}

@@ -1,0 +1,79 @@
+package io.github.sshcontainer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import org.junit.jupiter.api.Test;
+
+/** Parsing, help and usage errors: no SSH server needed. */
+class CommandLineTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    @Test
+    void helpWorksForEveryCommand() {
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString().contains("forward"), out.toString());
+        assertTrue(out.toString().contains("Exit codes"), out.toString());
+        assertEquals(0, run("forward", "--help"));
+        assertTrue(out.toString().contains("--remote-socket"), out.toString());
+        assertTrue(out.toString().contains("--host-key-policy"), out.toString());
+    }
+
+    @Test
+    void versionNamesTheProgram() {
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString().startsWith("ssh-container "), out.toString());
+    }
+
+    @Test
+    void noCommandIsAUsageError() {
+        assertEquals(2, run());
+        assertTrue(err.toString().contains("a command is required"), err.toString());
+    }
+
+    @Test
+    void badTargetIsAUsageErrorSayingTheExpectedForms() {
+        assertEquals(2, run("forward", "--ssh-config", "none", "user@"));
+        assertTrue(err.toString().contains("expected ssh://[user@]host[:port]"), err.toString());
+        assertEquals(1, err.toString().lines().count(), "one line: " + err);
+    }
+
+    @Test
+    void conflictingOptionsAreUsageErrors() {
+        assertEquals(2, run("forward", "--remote-socket", "/a.sock", "--runtime", "docker", "h"));
+        assertTrue(err.toString().contains("mutually exclusive"), err.toString());
+        assertEquals(2, run("forward", "--local-socket", "/tmp/x.sock", "--local-tcp", "h"));
+    }
+
+    @Test
+    void unknownRuntimeListsTheKnownOnes() {
+        assertEquals(2, run("forward", "--runtime", "lxc", "h"));
+        assertTrue(err.toString().contains("available: docker, podman, containerd"), err.toString());
+    }
+
+    @Test
+    void hostKeyPolicyNeverDefaultsToInsecure() {
+        assertEquals(2, run("forward", "--host-key-policy", "no", "h"));
+        assertTrue(err.toString().contains("strict, accept-new, insecure"), err.toString());
+    }
+
+    @Test
+    void missingKeyFileIsAUsageError() {
+        assertEquals(2, run("forward", "--ssh-config", "none", "-i", "/nonexistent/id_ed25519", "h"));
+        assertTrue(err.toString().contains("/nonexistent/id_ed25519"), err.toString());
+    }
+
+    @Test
+    void relativeRemoteSocketIsRefused() {
+        assertEquals(2, run("forward", "--ssh-config", "none", "--remote-socket", "docker.sock", "h"));
+        assertTrue(err.toString().contains("must be absolute"), err.toString());
+    }
+}

@@ -1,0 +1,175 @@
+package io.github.sshcontainer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.github.sshcontainer.tunnel.testing.OpenSshServer;
+import io.github.sshcontainer.tunnel.testing.Requirements;
+import io.github.sshcontainer.tunnel.testing.UnixEchoServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real {@code ssh-container.jar}, as a process, against a real OpenSSH sshd (and dockerd where present). */
+class ForwardCliIT {
+    static OpenSshServer sshd;
+    static UnixEchoServer echo;
+    @TempDir
+    static Path tmp;
+    static Path knownHosts;
+
+    @BeforeAll
+    static void start() {
+        sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
+        echo = UnixEchoServer.start();
+        knownHosts = tmp.resolve("known_hosts");
+        sshd.writeKnownHosts(knownHosts);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (echo != null) {
+            echo.close();
+        }
+        if (sshd != null) {
+            sshd.close();
+        }
+    }
+
+    static List<String> command(String... args) {
+        String jar = System.getProperty("cli.jar");
+        Requirements.require(jar != null && Files.isRegularFile(Paths.get(jar)), "the CLI jar is built by `mvn package`: "
+                + jar);
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    static List<String> forwardArgs(String remoteSocket, Path key, Path kh) {
+        return List.of("forward", "--remote-socket", remoteSocket, "-i", key.toString(), "--known-hosts", kh.toString(),
+                "--ssh-config", "none", "--no-agent", "-p", String.valueOf(sshd.port()), sshd.user() + "@127.0.0.1");
+    }
+
+    /** Runs a command that must fail; returns exit code and stderr. */
+    static String[] fails(List<String> args) throws Exception {
+        Process p = new ProcessBuilder(command(args.toArray(String[]::new))).start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "no hang");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals("", out, "nothing on stdout when failing");
+        return new String[] {String.valueOf(p.exitValue()), new String(p.getErrorStream().readAllBytes(),
+                StandardCharsets.UTF_8)};
+    }
+
+    /** A running {@code forward}: the printed line, then SIGTERM. */
+    static final class Forward implements AutoCloseable {
+        final Process process;
+        final BufferedReader stdout;
+        final String line;
+
+        Forward(List<String> args) throws IOException {
+            process = new ProcessBuilder(command(args.toArray(String[]::new)))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            process.getOutputStream().close();
+            stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            line = stdout.readLine();
+        }
+
+        Path socket() {
+            assertTrue(line != null && line.startsWith("DOCKER_HOST=unix://"), "printed line: " + line);
+            return Paths.get(line.substring("DOCKER_HOST=unix://".length()));
+        }
+
+        int terminate() throws InterruptedException {
+            process.destroy(); // SIGTERM
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "exits after SIGTERM");
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void forwardPrintsOneLineServesAPrivateSocketAndCleansUpOnSigterm() throws Exception {
+        try (Forward f = new Forward(forwardArgs(echo.path().toString(), sshd.clientKey(), knownHosts))) {
+            Path sock = f.socket();
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock.getParent())));
+            try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+                c.write(ByteBuffer.wrap("ping\n".getBytes(StandardCharsets.US_ASCII)));
+                byte[] back = Channels.newInputStream(c).readNBytes(5);
+                assertEquals("ping\n", new String(back, StandardCharsets.US_ASCII));
+            }
+            assertEquals(0, f.terminate());
+            assertEquals(null, f.stdout.readLine(), "exactly one line on stdout");
+            assertFalse(Files.exists(sock, LinkOption.NOFOLLOW_LINKS), "socket removed after SIGTERM");
+            assertFalse(Files.exists(sock.getParent()), "private directory removed after SIGTERM");
+        }
+    }
+
+    @Test
+    void dockerCliWorksThroughTheForwardedSocket() throws Exception {
+        Path dockerSock = Paths.get("/var/run/docker.sock");
+        Requirements.requireUnixSocket(dockerSock);
+        Requirements.require(Files.isExecutable(Paths.get("/usr/bin/docker")) || Files.isExecutable(
+                Paths.get("/usr/local/bin/docker")), "the docker CLI is needed (apt-get install docker.io)");
+        try (Forward f = new Forward(forwardArgs(dockerSock.toString(), sshd.clientKey(), knownHosts))) {
+            String dockerHost = f.line.substring("DOCKER_HOST=".length());
+            Process docker = new ProcessBuilder("docker", "-H", dockerHost, "version", "--format", "{{.Server.Version}}")
+                    .redirectErrorStream(true).start();
+            assertTrue(docker.waitFor(60, TimeUnit.SECONDS));
+            String out = new String(docker.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            assertEquals(0, docker.exitValue(), out);
+            assertTrue(out.matches("\\d+\\.\\d+.*"), "server version: " + out);
+            assertEquals(0, f.terminate());
+        }
+    }
+
+    @Test
+    void exitCodesTellTheFailureKind() throws Exception {
+        Path empty = tmp.resolve("empty_known_hosts");
+        Files.writeString(empty, "");
+        String[] hostKey = fails(forwardArgs(echo.path().toString(), sshd.clientKey(), empty));
+        assertEquals("4", hostKey[0], hostKey[1]);
+        assertTrue(hostKey[1].contains("SHA256:"), hostKey[1]);
+        assertEquals(1, hostKey[1].lines().count(), "one line: " + hostKey[1]);
+
+        String[] auth = fails(forwardArgs(echo.path().toString(), sshd.unauthorizedKey(), knownHosts));
+        assertEquals("3", auth[0], auth[1]);
+
+        String[] missing = fails(forwardArgs("/run/no-such-dir/no.sock", sshd.clientKey(), knownHosts));
+        assertEquals("6", missing[0], missing[1]);
+        assertTrue(missing[1].contains("does not exist"), missing[1]);
+
+        List<String> refused = new ArrayList<>(forwardArgs(echo.path().toString(), sshd.clientKey(), knownHosts));
+        refused.set(refused.indexOf("-p") + 1, "1");
+        String[] connect = fails(refused);
+        assertEquals("5", connect[0], connect[1]);
+
+        String[] usage = fails(List.of("forward", "--ssh-config", "none", "user@"));
+        assertEquals("2", usage[0], usage[1]);
+    }
+}
