@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Starts the container daemons the integration tests talk to, in the background, without systemd:
+#   containerd -> /run/containerd/containerd.sock   (answers `ctr version`)
+#   dockerd    -> /var/run/docker.sock              (answers `docker version`)
+# Idempotent: a daemon that already answers is left alone (and not recorded, so stop-services.sh won't stop it).
+# Logs and pid files go to ${SSHC_CI_DIR:-/tmp/sshc-ci}. Must run as root.
+# The registry (docker-registry) and the Podman API service come with later issues.
+#
+# Notes on this kind of machine (Debian 12, no systemd, cgroup v1 hybrid, iptables-nft):
+# - dockerd needs no extra flags: it sets up docker0 and its nf_tables-backed iptables rules itself, and
+#   uses cgroupfs (there is no systemd for the systemd cgroup driver) and overlay2 on ext4.
+# - dockerd is pointed at OUR containerd (--containerd=...) instead of spawning a private one, so that
+#   containerd-based tests and Docker see the same daemon.
+set -euo pipefail
+
+DIR="${SSHC_CI_DIR:-/tmp/sshc-ci}"
+TIMEOUT="${SSHC_CI_START_TIMEOUT:-60}"   # seconds to wait for each daemon to answer
+CONTAINERD_SOCK=/run/containerd/containerd.sock
+DOCKER_SOCK=/var/run/docker.sock
+mkdir -p "$DIR"
+
+# wait_until NAME SECONDS PROBE...: polls PROBE until it succeeds; fails (with the log tail) on timeout
+# or when the daemon we started has exited.
+wait_until() {
+  local name=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs)) pid
+  pid=$(cat "$DIR/$name.pid" 2>/dev/null || true)
+  until "$@" >/dev/null 2>&1; do
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "!! $name (pid $pid) exited before answering; last lines of $DIR/$name.log:" >&2
+      tail -n 40 "$DIR/$name.log" >&2 || true
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      echo "!! $name did not answer within ${secs}s; last lines of $DIR/$name.log:" >&2
+      tail -n 40 "$DIR/$name.log" >&2 || true
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# start NAME PROBE -- COMMAND...: runs COMMAND in the background unless PROBE already succeeds.
+start() {
+  local name=$1 probe=$2; shift 3
+  if $probe >/dev/null 2>&1; then
+    echo "== $name already answering; not starting another"
+    return 0
+  fi
+  echo "== starting $name: $* (log $DIR/$name.log)"
+  # setsid + no stdin: the daemon must not die with the calling shell's terminal or read its input
+  setsid "$@" >"$DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$DIR/$name.pid"
+  local t0=$EPOCHREALTIME
+  wait_until "$name" "$TIMEOUT" $probe
+  echo "== $name answers after $(awk "BEGIN{printf \"%.1f\", $EPOCHREALTIME - $t0}")s"
+}
+
+# [[ -S ]] first: ctr waits 10 s to dial a missing socket. `timeout`: a socket file left behind by a dead
+# or wedged daemon must not make a probe hang.
+containerd_up() { [[ -S $CONTAINERD_SOCK ]] && timeout 5 ctr --connect-timeout 2s --address "$CONTAINERD_SOCK" version; }
+dockerd_up() { [[ -S $DOCKER_SOCK ]] && timeout 5 docker -H "unix://$DOCKER_SOCK" version; }
+
+start containerd containerd_up -- containerd
+start dockerd dockerd_up -- dockerd --containerd="$CONTAINERD_SOCK" -H "unix://$DOCKER_SOCK"
