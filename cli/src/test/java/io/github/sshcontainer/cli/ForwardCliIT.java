@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -81,18 +79,29 @@ class ForwardCliIT {
                 StandardCharsets.UTF_8)};
     }
 
-    /** A running {@code forward}: the printed line, then SIGTERM. */
+    /** A running {@code forward}: its stdout goes to a file, so all of it can be checked after it exits. */
     static final class Forward implements AutoCloseable {
         final Process process;
-        final BufferedReader stdout;
+        final Path stdout;
         final String line;
 
-        Forward(List<String> args) throws IOException {
+        Forward(List<String> args) throws Exception {
+            stdout = Files.createTempFile(tmp, "forward", ".out");
             process = new ProcessBuilder(command(args.toArray(String[]::new)))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    .redirectOutput(stdout.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             process.getOutputStream().close();
-            stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            line = stdout.readLine();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            String first = null;
+            while (first == null && System.nanoTime() < deadline && process.isAlive()) {
+                List<String> lines = Files.readAllLines(stdout);
+                first = lines.isEmpty() || !Files.readString(stdout).endsWith("\n") ? null : lines.get(0);
+                Thread.sleep(20);
+            }
+            line = first;
+        }
+
+        List<String> allOutput() throws IOException {
+            return Files.readAllLines(stdout);
         }
 
         Path socket() {
@@ -124,7 +133,7 @@ class ForwardCliIT {
                 assertEquals("ping\n", new String(back, StandardCharsets.US_ASCII));
             }
             assertEquals(0, f.terminate());
-            assertEquals(null, f.stdout.readLine(), "exactly one line on stdout");
+            assertEquals(List.of(f.line), f.allOutput(), "exactly one line on stdout");
             assertFalse(Files.exists(sock, LinkOption.NOFOLLOW_LINKS), "socket removed after SIGTERM");
             assertFalse(Files.exists(sock.getParent()), "private directory removed after SIGTERM");
         }
