@@ -85,7 +85,8 @@ public final class SshConnector implements AutoCloseable {
         KeyPassphrases passphrases = new KeyPassphrases(options.passphraseProvider().orElse(null));
         client.setFilePasswordProvider(passphrases);
         options.password().ifPresent(client::addPasswordIdentity);
-        if (!options.identities().isEmpty()) {
+        options.keyPairs().forEach(client::addPublicKeyIdentity);
+        if (!options.identities().isEmpty() || !options.keyPairs().isEmpty()) {
             // like OpenSSH: the default keys (~/.ssh/id_*) are offered only when no key is named
             client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         }

@@ -1,6 +1,7 @@
 package io.github.sshcontainer.tunnel;
 
 import java.nio.file.Files;
+import java.security.KeyPair;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -26,6 +27,7 @@ public final class SshOptions {
             "chacha20-poly1305@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr");
 
     private final List<Path> identities;
+    private final List<KeyPair> keyPairs;
     private final PassphraseProvider passphraseProvider;
     private final String password;
     private final boolean useAgent;
@@ -41,6 +43,7 @@ public final class SshOptions {
 
     private SshOptions(Builder b) {
         this.identities = List.copyOf(b.identities);
+        this.keyPairs = List.copyOf(b.keyPairs);
         this.passphraseProvider = b.passphraseProvider;
         this.password = b.password;
         this.useAgent = b.useAgent;
@@ -68,6 +71,7 @@ public final class SshOptions {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.identities.addAll(identities);
+        b.keyPairs.addAll(keyPairs);
         b.passphraseProvider = passphraseProvider;
         b.password = password;
         b.useAgent = useAgent;
@@ -101,6 +105,11 @@ public final class SshOptions {
     /** Private key files to offer, in order (like {@code ssh -i}); with none, ssh_config's or the default keys. */
     public List<Path> identities() {
         return identities;
+    }
+
+    /** Key pairs held in memory (e.g. from a vault), offered before the key files. */
+    public List<KeyPair> keyPairs() {
+        return keyPairs;
     }
 
     public Optional<PassphraseProvider> passphraseProvider() {
@@ -166,6 +175,7 @@ public final class SshOptions {
     /** Builds {@link SshOptions}. */
     public static final class Builder {
         private final List<Path> identities = new ArrayList<>();
+        private final List<KeyPair> keyPairs = new ArrayList<>();
         private PassphraseProvider passphraseProvider;
         private String password;
         private boolean useAgent = true;
@@ -186,6 +196,12 @@ public final class SshOptions {
         /** Adds a private key file (OpenSSH or PEM format, encrypted or not). */
         public Builder identity(Path keyFile) {
             identities.add(Objects.requireNonNull(keyFile, "keyFile"));
+            return this;
+        }
+
+        /** Adds a key pair held in memory; it is never written anywhere. */
+        public Builder identity(KeyPair keyPair) {
+            keyPairs.add(Objects.requireNonNull(keyPair, "keyPair"));
             return this;
         }
 
