@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SocketLink implements ChannelEvents, PumpLoop.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(SocketLink.class);
-    private static final int READ_BUFFER = 32 * 1024;
+    private static final int READ_BUFFER = 256 * 1024;
 
     private final PumpLoop loop;
     private final SocketChannel socket;
