@@ -66,7 +66,8 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
         uncount();
     }
 
-    private void uncount() {
+    /** Takes this connection off the open count, once (a close, the channel closing, or a failed open). */
+    void uncount() {
         synchronized (this) {
             if (!counted) {
                 return;

@@ -219,7 +219,8 @@ public final class SshTunnel implements Tunnel {
             return connection;
         } catch (IOException e) {
             stats.failedOpen();
-            stats.closed();
+            // once: the channel's close listener may already have uncounted it
+            connection.uncount();
             throw e;
         }
     }
