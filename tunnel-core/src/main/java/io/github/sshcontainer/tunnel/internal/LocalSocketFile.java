@@ -182,7 +182,8 @@ public final class LocalSocketFile implements AutoCloseable {
 
     private void removeFiles() {
         try {
-            if (Files.exists(path, LinkOption.NOFOLLOW_LINKS) && fileKey.equals(fileKey(path))) {
+            // ours only if it is still a socket with our inode: never delete a file someone put there since
+            if (Files.exists(path, LinkOption.NOFOLLOW_LINKS) && isSocket(path) && fileKey.equals(fileKey(path))) {
                 Files.delete(path);
             }
             if (privateDir != null) {
