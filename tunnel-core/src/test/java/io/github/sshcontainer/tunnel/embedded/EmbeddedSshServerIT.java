@@ -1,5 +1,6 @@
 package io.github.sshcontainer.tunnel.embedded;
 
+import io.github.sshcontainer.tunnel.testing.Requirements;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -34,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -238,14 +238,8 @@ class EmbeddedSshServerIT {
 
     /** Skips without OpenSSH, unless CI=true: there a missing client is a broken build machine. */
     private static void requireOpenSsh() {
-        if (Files.isExecutable(SSH) && Files.isExecutable(SSH_KEYGEN)) {
-            return;
-        }
-        String reason = "OpenSSH client not installed (" + SSH + ", " + SSH_KEYGEN + ")";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail(reason + "; it is required when CI=true");
-        }
-        Assumptions.abort(reason);
+        Requirements.require(Files.isExecutable(SSH) && Files.isExecutable(SSH_KEYGEN),
+                "OpenSSH client not installed (" + SSH + ", " + SSH_KEYGEN + ")");
     }
 
     private EmbeddedSshServer start(EmbeddedSshServer.Builder builder) throws IOException {

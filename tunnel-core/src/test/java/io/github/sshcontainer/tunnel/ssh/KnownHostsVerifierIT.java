@@ -1,5 +1,6 @@
 package io.github.sshcontainer.tunnel.ssh;
 
+import io.github.sshcontainer.tunnel.testing.Requirements;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -32,7 +33,6 @@ import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -246,13 +246,7 @@ class KnownHostsVerifierIT {
 
     /** Skips the tests where the tool is missing, but fails on CI (CI=true), where it must be installed. */
     private static void requireOrSkip(boolean available, String what) {
-        if (available) {
-            return;
-        }
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail(what + " is required for the integration tests on CI");
-        }
-        Assumptions.abort(what + " is not installed; skipping the OpenSSH integration tests");
+        Requirements.require(available, what + " is not installed (needed by the OpenSSH integration tests)");
     }
 
     private static boolean onPath(String tool) {
