@@ -1,0 +1,63 @@
+package io.github.sshcontainer.docker;
+
+import java.io.IOException;
+import java.util.function.UnaryOperator;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import io.github.sshcontainer.tunnel.SshOptions;
+import io.github.sshcontainer.tunnel.SshTarget;
+import io.github.sshcontainer.tunnel.runtime.RuntimeConnection;
+
+/**
+ * A ready docker-java {@link DockerClient} for the Docker daemon on another machine, reached through SSH alone.
+ * The remote socket is the target's path ({@code ssh://deploy@build-1/run/user/1000/docker.sock}), else
+ * {@code /var/run/docker.sock}. Closing the connection closes the client, then the tunnel.
+ *
+ * <pre>{@code
+ * try (RuntimeConnection<DockerClient> docker = DockerOverSsh.connect(SshTarget.parse("deploy@build-1"),
+ *         SshOptions.defaults())) {
+ *     docker.client().listContainersCmd().exec();
+ * }
+ * }</pre>
+ *
+ * <p>docker-java's own settings pass through (like the Go original's {@code WithDockerClientOpts}); what they leave
+ * unset keeps this library's defaults, and the Docker host is always the tunnel:
+ *
+ * <pre>{@code
+ * DockerOverSsh.connect(target, ssh,
+ *         config -> config.withApiVersion("1.41").withRegistryUsername("ci"),
+ *         http -> http.maxConnections(20));
+ * }</pre>
+ *
+ * For another local socket mode or readiness policy, pass a {@link DockerAdapter} and a
+ * {@link io.github.sshcontainer.tunnel.TunnelBuilder} to {@code RuntimeConnection.open(adapter, tunnelBuilder,
+ * readiness)}.
+ */
+public final class DockerOverSsh {
+
+    private DockerOverSsh() {
+    }
+
+    /**
+     * Opens a tunnel to the Docker socket on {@code target} and returns a client that has answered a ping.
+     *
+     * @throws io.github.sshcontainer.tunnel.SshTunnelException when SSH fails (host key, authentication, connect) or
+     *         the remote socket is unavailable ({@link io.github.sshcontainer.tunnel.RemoteUnavailableException})
+     * @throws IOException when the daemon does not answer the ping
+     */
+    public static RuntimeConnection<DockerClient> connect(SshTarget target, SshOptions ssh) throws IOException {
+        return RuntimeConnection.open(new DockerAdapter(), target, ssh);
+    }
+
+    /**
+     * Like {@link #connect(SshTarget, SshOptions)}, with docker-java's client configuration and HTTP transport
+     * changed by the two customizers (see {@link DockerAdapter#DockerAdapter(UnaryOperator, UnaryOperator)}).
+     */
+    public static RuntimeConnection<DockerClient> connect(SshTarget target, SshOptions ssh,
+            UnaryOperator<DefaultDockerClientConfig.Builder> config,
+            UnaryOperator<ZerodepDockerHttpClient.Builder> httpClient) throws IOException {
+        return RuntimeConnection.open(new DockerAdapter(config, httpClient), target, ssh);
+    }
+}
