@@ -195,6 +195,18 @@ public final class DockerAdapter implements RuntimeAdapter<DockerClient> {
                 : cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
+    /** The server's version line, from {@code GET /version}. */
+    @Override
+    public String describe(DockerClient client) throws IOException {
+        try {
+            com.github.dockerjava.api.model.Version v = client.versionCmd().exec();
+            return "Docker Engine " + v.getVersion() + ", API " + v.getApiVersion() + ", " + v.getOperatingSystem() + "/"
+                    + v.getArch();
+        } catch (RuntimeException e) {
+            throw new IOException("the Docker daemon did not answer GET /version: " + rootCause(e), e);
+        }
+    }
+
     /** Closes the client's HTTP connection pool. */
     @Override
     public void closeClient(DockerClient client) throws IOException {

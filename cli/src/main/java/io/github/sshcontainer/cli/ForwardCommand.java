@@ -6,8 +6,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
+import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.Tunnel;
 import io.github.sshcontainer.tunnel.TunnelBuilder;
+import io.github.sshcontainer.tunnel.runtime.RuntimeAdapter;
+import io.github.sshcontainer.tunnel.runtime.RuntimeAdapters;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,7 +38,8 @@ final class ForwardCommand implements Callable<Integer> {
         String remoteSocket;
 
         @Option(names = "--runtime", paramLabel = "NAME",
-                description = "Runtime whose default socket to forward: docker, podman, containerd.")
+                description = "Runtime whose default socket to forward and whose variable to print (docker; the"
+                        + " adapters on the class path decide).")
         String runtime;
     }
 
@@ -67,9 +71,12 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        KnownRuntime runtime = remote.runtime == null ? KnownRuntime.DOCKER : KnownRuntime.parse(remote.runtime);
-        String remotePath = remote.remoteSocket != null ? remote.remoteSocket : runtime.defaultSocket;
-        TunnelBuilder builder = Tunnel.to(ssh.target(target), RemoteEndpoint.unixSocket(remotePath))
+        RuntimeAdapter<?> runtime = RuntimeAdapters.find(remote.runtime == null ? "docker" : remote.runtime);
+        // the rootful socket; rootless discovery (asking the remote uid) comes with the adapters' socket discovery
+        SshTarget sshTarget = ssh.target(target);
+        String remotePath = remote.remoteSocket != null ? remote.remoteSocket
+                : sshTarget.path().orElse(runtime.socketCandidates(0).get(0));
+        TunnelBuilder builder = Tunnel.to(sshTarget, RemoteEndpoint.unixSocket(remotePath))
                 .options(ssh.toOptions());
         if (local.localSocket != null) {
             builder.localSocket(local.localSocket);
@@ -79,17 +86,10 @@ final class ForwardCommand implements Callable<Integer> {
         CountDownLatch stop = Signals.onTermination();
         try (Tunnel tunnel = builder.open()) {
             PrintWriter out = spec.commandLine().getOut();
-            out.println(runtime.envVar + "=" + address(tunnel, runtime));
+            out.println(runtime.environmentVariable() + "=" + runtime.environmentValue(tunnel));
             out.flush();
             stop.await();
         }
         return 0;
-    }
-
-    private static String address(Tunnel tunnel, KnownRuntime runtime) {
-        if (!runtime.uri && tunnel.localSocket().isPresent()) {
-            return tunnel.localSocket().get().toString();
-        }
-        return tunnel.localUri().toString();
     }
 }

@@ -54,9 +54,15 @@ class CommandLineTest {
     }
 
     @Test
-    void unknownRuntimeListsTheKnownOnes() {
-        assertEquals(2, run("forward", "--runtime", "lxc", "h"));
-        assertTrue(err.toString().contains("available: docker, podman, containerd"), err.toString());
+    void unknownRuntimeListsTheAvailableAdapters() {
+        assertEquals(2, run("forward", "--ssh-config", "none", "--runtime", "lxc", "h"));
+        assertTrue(err.toString().contains("no adapter for runtime 'lxc'; available: docker"), err.toString());
+    }
+
+    @Test
+    void aRuntimeOfThisProjectWhoseAdapterIsMissingNamesTheArtifact() {
+        assertEquals(2, run("forward", "--ssh-config", "none", "--runtime", "podman", "h"));
+        assertTrue(err.toString().contains("add io.github.sshcontainer:ssh-container-podman"), err.toString());
     }
 
     @Test

@@ -52,6 +52,14 @@ public interface RuntimeAdapter<C> {
      */
     void checkReady(C client) throws IOException;
 
+    /**
+     * One line naming the daemon and its version, for status displays (e.g. {@code Docker Engine 20.10.24, API
+     * 1.41}). Default: the runtime's name.
+     */
+    default String describe(C client) throws IOException {
+        return name();
+    }
+
     /** Releases the client (connection pools, threads). Called before the tunnel closes. */
     void closeClient(C client) throws IOException;
 }
