@@ -2,9 +2,11 @@
 # Starts the container daemons the integration tests talk to, in the background, without systemd:
 #   containerd -> /run/containerd/containerd.sock   (answers `ctr version`)
 #   dockerd    -> /var/run/docker.sock              (answers `docker version`)
+#   registry   -> http://127.0.0.1:5000             (docker-registry; answers `curl /v2/`), seeded with
+#                 127.0.0.1:5000/busybox:latest: one layer of busybox-static (Docker Hub is unreachable here)
 # Idempotent: a daemon that already answers is left alone (and not recorded, so stop-services.sh won't stop it).
 # Logs and pid files go to ${SSHC_CI_DIR:-/tmp/sshc-ci}. Must run as root.
-# The registry (docker-registry) and the Podman API service come with later issues.
+# The Podman API service comes with a later issue.
 #
 # Notes on this kind of machine (Debian 12, no systemd, cgroup v1 hybrid, iptables-nft):
 # - dockerd needs no extra flags: it sets up docker0 and its nf_tables-backed iptables rules itself, and
@@ -63,3 +65,36 @@ dockerd_up() { [[ -S $DOCKER_SOCK ]] && timeout 5 docker -H "unix://$DOCKER_SOCK
 
 start containerd containerd_up -- containerd
 start dockerd dockerd_up -- dockerd --containerd="$CONTAINERD_SOCK" -H "unix://$DOCKER_SOCK"
+
+# The registry: plain HTTP on loopback (dockerd allows insecure registries on 127.0.0.0/8 without configuration).
+# Not the Debian package's /etc/docker/registry/config.yml: that one turns on htpasswd authentication.
+REGISTRY_ADDR="${SSHC_REGISTRY:-127.0.0.1:5000}"
+REGISTRY_IMAGE="$REGISTRY_ADDR/busybox:latest"
+mkdir -p "$DIR/registry"
+printf '%s\n' 'version: 0.1' 'log:' '  level: warn' 'storage:' '  filesystem:' "    rootdirectory: $DIR/registry" \
+  '  delete:' '    enabled: true' 'http:' "  addr: $REGISTRY_ADDR" >"$DIR/registry.yml"
+registry_up() { curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/"; }
+start docker-registry registry_up -- docker-registry serve "$DIR/registry.yml"
+
+# Seed it with busybox unless the registry already has the tag (one HEAD on the manifest: fast when seeded).
+registry_has_busybox() {
+  curl -fs --max-time 5 -o /dev/null -I -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REGISTRY_ADDR/v2/busybox/manifests/latest"
+}
+if registry_has_busybox; then
+  echo "== $REGISTRY_IMAGE already in the registry"
+else
+  echo "== seeding $REGISTRY_IMAGE from /bin/busybox (busybox-static)"
+  rootfs=$(mktemp -d "$DIR/busybox-rootfs.XXXXXX")
+  mkdir -p "$rootfs/root/bin" "$rootfs/root/tmp"
+  cp /bin/busybox "$rootfs/root/bin/busybox"
+  for applet in sh echo cat sleep ls head httpd; do ln -s busybox "$rootfs/root/bin/$applet"; done
+  # fixed owner, order and times: the same busybox gives the same layer digest on every run
+  tar -C "$rootfs/root" --owner=0 --group=0 --numeric-owner --mtime='2000-01-01 00:00:00Z' --sort=name \
+    -cf "$rootfs/rootfs.tar" .
+  docker -H "unix://$DOCKER_SOCK" import --change 'CMD ["sh"]' "$rootfs/rootfs.tar" "$REGISTRY_IMAGE" >/dev/null
+  docker -H "unix://$DOCKER_SOCK" push "$REGISTRY_IMAGE" >/dev/null
+  rm -rf "$rootfs"
+  registry_has_busybox
+  echo "== $REGISTRY_IMAGE pushed"
+fi
