@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Connections.</b> Each request takes an idle connection (one SSH channel) from a small keep-alive pool, or
  * opens a new one; there is no limit on concurrent connections. A connection goes back to the pool when its response
- * body has been read to its end (or, on {@link Response#close()}, when the few bytes left are already here or a
- * {@code Content-Length} body has at most 64 KiB left), the response was HTTP/1.1 and did not say
+ * body has been read to its end (or, on {@link Response#close()}, when it is a {@code Content-Length} body with at
+ * most 64 KiB left, which is then read), the response was HTTP/1.1 and did not say
  * {@code Connection: close}; otherwise it is closed. At most {@code maxIdle} connections are kept. A request on a
  * pooled connection that the daemon had closed meanwhile is sent once more on a new connection, unless its body was a
  * stream (which cannot be replayed).
@@ -583,16 +583,15 @@ public final class TunnelDockerHttpClient implements DockerHttpClient {
 
         private void drainOrDiscard() {
             try {
-                if (keepAlive) {
+                // Only a Content-Length body with little left is drained: its bytes are on their way. A chunked
+                // body is not, even when bytes are here: its next chunk header may be all that is missing, and a
+                // followed stream sends one only when it has news (reading it could block for ever).
+                if (keepAlive && framing == Framing.LENGTH && remaining <= DRAIN_LIMIT) {
                     byte[] buf = new byte[8192];
-                    long drained = 0;
-                    boolean cheap = framing == Framing.LENGTH && remaining <= DRAIN_LIMIT;
-                    while (!done && drained < DRAIN_LIMIT && (cheap || c.available() > 0)) {
-                        int n = readLocked(buf, 0, buf.length);
-                        if (n < 0) {
+                    while (!done) {
+                        if (readLocked(buf, 0, buf.length) < 0) {
                             break;
                         }
-                        drained += n;
                     }
                 }
             } catch (IOException e) {
