@@ -60,4 +60,13 @@ public final class DockerOverSsh {
             UnaryOperator<ZerodepDockerHttpClient.Builder> httpClient) throws IOException {
         return RuntimeConnection.open(new DockerAdapter(config, httpClient), target, ssh);
     }
+
+    /**
+     * Like {@link #connect(SshTarget, SshOptions)} with no socket file or port: docker-java's requests go through the
+     * tunnel's in-process connections ({@link InProcessDockerAdapter}, {@link TunnelDockerHttpClient}).
+     */
+    public static RuntimeConnection<DockerClient> connectInProcess(SshTarget target, SshOptions ssh)
+            throws IOException {
+        return InProcessDockerAdapter.connect(new InProcessDockerAdapter(), target, ssh);
+    }
 }
