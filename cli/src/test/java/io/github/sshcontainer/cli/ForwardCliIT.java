@@ -145,16 +145,33 @@ class ForwardCliIT {
         Requirements.requireUnixSocket(dockerSock);
         Requirements.require(Files.isExecutable(Paths.get("/usr/bin/docker")) || Files.isExecutable(
                 Paths.get("/usr/local/bin/docker")), "the docker CLI is needed (apt-get install docker.io)");
-        try (Forward f = new Forward(forwardArgs(dockerSock.toString(), sshd.clientKey(), knownHosts))) {
-            String dockerHost = f.line.substring("DOCKER_HOST=".length());
-            Process docker = new ProcessBuilder("docker", "-H", dockerHost, "version", "--format", "{{.Server.Version}}")
-                    .redirectErrorStream(true).start();
-            assertTrue(docker.waitFor(60, TimeUnit.SECONDS));
-            String out = new String(docker.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            assertEquals(0, docker.exitValue(), out);
-            assertTrue(out.matches("\\d+\\.\\d+.*"), "server version: " + out);
+        String registry = System.getenv("SSHC_REGISTRY");
+        Requirements.require(registry != null, "SSHC_REGISTRY names the local registry with busybox (.ci/run sets it)");
+        List<String> args = new ArrayList<>(forwardArgs(dockerSock.toString(), sshd.clientKey(), knownHosts));
+        args.remove("--remote-socket");
+        args.remove(dockerSock.toString());
+        args.addAll(1, List.of("--runtime", "docker"));
+        try (Forward f = new Forward(args)) {
+            String dockerHost = f.socket().toUri().getPath();
+            assertEquals("version ok", docker(f, "version", "--format", "version ok"));
+            assertEquals("ok", docker(f, "run", "--rm", registry + "/busybox:latest", "echo", "ok"));
+            assertTrue(dockerHost.endsWith("docker.sock"), dockerHost);
             assertEquals(0, f.terminate());
         }
+    }
+
+    /** Runs the docker CLI with DOCKER_HOST from the forward's line; returns its trimmed output. */
+    private static String docker(Forward f, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("docker"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("DOCKER_HOST", f.line.substring("DOCKER_HOST=".length()));
+        Process docker = pb.start();
+        docker.getOutputStream().close();
+        assertTrue(docker.waitFor(120, TimeUnit.SECONDS), "docker " + String.join(" ", args) + " must not hang");
+        String out = new String(docker.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, docker.exitValue(), out);
+        return out;
     }
 
     @Test
