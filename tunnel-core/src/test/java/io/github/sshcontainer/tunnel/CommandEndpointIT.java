@@ -84,9 +84,13 @@ class CommandEndpointIT {
         try (Tunnel t = open("cat"); SocketChannel c = connect(t)) {
             byte[] data = new byte[1 << 20];
             new SplittableRandom(3).nextBytes(data);
+            // the channel itself, not Channels streams: those share one lock between a blocked read and a write
             Thread writer = new Thread(() -> {
                 try {
-                    Channels.newOutputStream(c).write(data);
+                    ByteBuffer out = ByteBuffer.wrap(data);
+                    while (out.hasRemaining()) {
+                        c.write(out);
+                    }
                     c.shutdownOutput();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
@@ -94,7 +98,12 @@ class CommandEndpointIT {
             });
             writer.start();
             // cat answers everything, then exits on our EOF: its EOF reaches us after the last byte
-            byte[] back = Channels.newInputStream(c).readAllBytes();
+            java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+            ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+            while (c.read(in.clear()) >= 0) {
+                received.write(in.array(), 0, in.position());
+            }
+            byte[] back = received.toByteArray();
             writer.join(10_000);
             assertArrayEquals(data, back);
         }
@@ -182,6 +191,38 @@ class CommandEndpointIT {
         try (Tunnel t = Tunnel.to(target(), RemoteEndpoint.command("true")).options(options()).inProcessOnly().open();
                 TunnelConnection c = t.openConnection()) {
             assertEquals(-1, c.inputStream().read());
+        }
+    }
+
+    /** A server with MaxSessions below the pool's first guess (10): refusals are retried on more SSH connections. */
+    @Test
+    void lowerMaxSessionsIsLearnedFromRefusals() throws Exception {
+        try (OpenSshServer small = OpenSshServer.startOrSkip(OpenSshServer.builder().allowStreamLocalForwarding(false)
+                .extraConfig("MaxSessions 3"))) {
+            Path hosts = tmp.resolve("known_hosts_small");
+            small.writeKnownHosts(hosts);
+            SshOptions opts = SshOptions.builder().identity(small.clientKey()).knownHosts(hosts).sshConfig(null)
+                    .useAgent(false).connectTimeout(Duration.ofSeconds(5)).build();
+            int n = 12;
+            try (Tunnel t = Tunnel.to(SshTarget.of(small.user(), small.host(), small.port()),
+                    RemoteEndpoint.command("cat")).options(opts).inProcessOnly().open()) {
+                List<TunnelConnection> open = new ArrayList<>();
+                try {
+                    for (int i = 0; i < n; i++) {
+                        open.add(t.openConnection());
+                    }
+                    for (int i = 0; i < n; i++) {
+                        byte[] msg = ("conn " + i + "\n").getBytes(StandardCharsets.US_ASCII);
+                        open.get(i).outputStream().write(msg);
+                        assertArrayEquals(msg, open.get(i).inputStream().readNBytes(msg.length));
+                    }
+                    assertEquals(n, t.stats().openConnections());
+                } finally {
+                    for (TunnelConnection c : open) {
+                        c.close();
+                    }
+                }
+            }
         }
     }
 

@@ -33,6 +33,8 @@ public final class ExecChannel extends ForwardingChannel {
     private boolean eofHeld;
     private boolean exitHandled;
     private volatile IOException failure;
+    /** How the command ended when it failed before any output; the message is built late, stderr may trail. */
+    private volatile String failedExit;
 
     public ExecChannel(RemoteEndpoint.Command endpoint) {
         super(endpoint);
@@ -92,6 +94,10 @@ public final class ExecChannel extends ForwardingChannel {
     @Override
     protected void remoteEof() {
         synchronized (lock) {
+            if (failedExit != null) {
+                // exited non-zero (status came before the EOF): the channel ends as a failure, not an empty answer
+                return;
+            }
             if (!sawOutput && !exitHandled) {
                 // no output yet: an immediate non-zero exit is an error, not an empty answer; wait for the status
                 eofHeld = true;
@@ -119,9 +125,7 @@ public final class ExecChannel extends ForwardingChannel {
             Integer status = getExitStatus();
             boolean ok = status != null && status == 0;
             if (!ok && !sawOutput) {
-                failure = new IOException("remote command " + endpoint() + " "
-                        + (status != null ? "exited with status " + status : "was killed by signal " + getExitSignal())
-                        + " before any output" + stderrSuffix());
+                failedExit = status != null ? "exited with status " + status : "was killed by signal " + getExitSignal();
                 eofHeld = false;
                 release = false;
             } else {
@@ -137,18 +141,24 @@ public final class ExecChannel extends ForwardingChannel {
     @Override
     protected boolean endedCleanly() {
         synchronized (lock) {
-            if (eofHeld && failure == null) {
+            if (eofHeld && failure() == null) {
                 // closed without an exit status: pass the EOF on after all
                 eofHeld = false;
                 super.remoteEof();
             }
         }
-        return failure == null && isEofSignalled();
+        return failure() == null && isEofSignalled();
     }
 
     @Override
     public IOException failure() {
-        return failure;
+        IOException denied = failure;
+        if (denied != null) {
+            return denied;
+        }
+        String exit = failedExit;
+        return exit == null ? null
+                : new IOException("remote command " + endpoint() + " " + exit + " before any output" + stderrSuffix());
     }
 
     /** The stderr collected so far (at most {@link #STDERR_LIMIT} bytes), as text. */
@@ -164,7 +174,7 @@ public final class ExecChannel extends ForwardingChannel {
     }
 
     private void logStderr() {
-        IOException f = failure;
+        IOException f = failure();
         if (f != null && events() instanceof SocketLink) {
             LOG.warn("{}", f.getMessage());
         }
