@@ -1,14 +1,22 @@
 package io.github.sshcontainer.docker;
 
 import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import io.github.sshcontainer.tunnel.RemoteEndpoint;
+import io.github.sshcontainer.tunnel.RemoteUnavailableException;
 import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
+import io.github.sshcontainer.tunnel.Tunnel;
+import io.github.sshcontainer.tunnel.runtime.Readiness;
 import io.github.sshcontainer.tunnel.runtime.RuntimeConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A ready docker-java {@link DockerClient} for the Docker daemon on another machine, reached through SSH alone.
@@ -31,11 +39,18 @@ import io.github.sshcontainer.tunnel.runtime.RuntimeConnection;
  *         http -> http.maxConnections(20));
  * }</pre>
  *
+ * <p>When the server refuses to forward unix sockets ({@code AllowStreamLocalForwarding no}) although the socket is
+ * there and usable, each connection runs {@code docker -H unix://SOCKET system dial-stdio} over its own exec channel
+ * instead (what {@code docker -H ssh://} does), with more SSH connections when one reaches the server's
+ * {@code MaxSessions}. This needs the {@code docker} CLI on the remote machine; it is logged once per host.
+ *
  * For another local socket mode or readiness policy, pass a {@link DockerAdapter} and a
  * {@link io.github.sshcontainer.tunnel.TunnelBuilder} to {@code RuntimeConnection.open(adapter, tunnelBuilder,
  * readiness)}.
  */
 public final class DockerOverSsh {
+    private static final Logger LOG = LoggerFactory.getLogger(DockerOverSsh.class);
+    private static final Set<String> FALLBACK_LOGGED = ConcurrentHashMap.newKeySet();
 
     private DockerOverSsh() {
     }
@@ -48,7 +63,7 @@ public final class DockerOverSsh {
      * @throws IOException when the daemon does not answer the ping
      */
     public static RuntimeConnection<DockerClient> connect(SshTarget target, SshOptions ssh) throws IOException {
-        return RuntimeConnection.open(new DockerAdapter(), target, ssh);
+        return open(new DockerAdapter(), target, ssh);
     }
 
     /**
@@ -58,7 +73,39 @@ public final class DockerOverSsh {
     public static RuntimeConnection<DockerClient> connect(SshTarget target, SshOptions ssh,
             UnaryOperator<DefaultDockerClientConfig.Builder> config,
             UnaryOperator<ZerodepDockerHttpClient.Builder> httpClient) throws IOException {
-        return RuntimeConnection.open(new DockerAdapter(config, httpClient), target, ssh);
+        return open(new DockerAdapter(config, httpClient), target, ssh);
+    }
+
+    private static RuntimeConnection<DockerClient> open(DockerAdapter adapter, SshTarget target, SshOptions ssh)
+            throws IOException {
+        String socket = target.path().orElse(adapter.socketCandidates(0).get(0));
+        try {
+            return RuntimeConnection.open(adapter, target, ssh);
+        } catch (RemoteUnavailableException refused) {
+            if (refused.reason() != RemoteUnavailableException.Reason.FORWARDING_REFUSED) {
+                throw refused;
+            }
+            String host = target.host();
+            if (FALLBACK_LOGGED.add(host)) {
+                LOG.info("streamlocal forwarding refused by {}; using `docker system dial-stdio` over exec channels",
+                        host);
+            } else {
+                LOG.debug("streamlocal forwarding refused by {}; using `docker system dial-stdio`", host);
+            }
+            try {
+                return RuntimeConnection.open(adapter,
+                        Tunnel.to(target, RemoteEndpoint.command(dialStdioCommand(socket))).options(ssh),
+                        Readiness.DEFAULT);
+            } catch (IOException | RuntimeException e) {
+                e.addSuppressed(refused);
+                throw e;
+            }
+        }
+    }
+
+    /** {@code docker -H 'unix://SOCKET' system dial-stdio}, quoted for the remote shell. */
+    static String dialStdioCommand(String socket) {
+        return "docker -H '" + ("unix://" + socket).replace("'", "'\\''") + "' system dial-stdio";
     }
 
     /**

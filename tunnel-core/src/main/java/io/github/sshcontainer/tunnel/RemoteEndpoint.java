@@ -4,11 +4,13 @@ import java.util.Objects;
 
 /**
  * What a tunnel reaches on the remote side: a unix socket ({@code direct-streamlocal@openssh.com}, OpenSSH
- * {@code PROTOCOL} §2.4) or a TCP address ({@code direct-tcpip}, RFC 4254 §7.2).
+ * {@code PROTOCOL} §2.4), a TCP address ({@code direct-tcpip}, RFC 4254 §7.2), or a command whose stdin and stdout
+ * carry each connection ({@code session} channel with an {@code exec} request, RFC 4254 §6.5).
  *
  * <pre>{@code
  * RemoteEndpoint docker = RemoteEndpoint.unixSocket("/var/run/docker.sock");
  * RemoteEndpoint web = RemoteEndpoint.tcp("127.0.0.1", 8080);
+ * RemoteEndpoint dialStdio = RemoteEndpoint.command("docker system dial-stdio");
  * }</pre>
  */
 public interface RemoteEndpoint {
@@ -24,6 +26,16 @@ public interface RemoteEndpoint {
     /** A remote TCP address, as resolved by the SSH server (so {@code localhost} is the server's loopback). */
     static RemoteEndpoint tcp(String host, int port) {
         return new TcpAddress(host, port);
+    }
+
+    /**
+     * A command the remote user's shell runs once per connection: the connection's bytes go to its stdin, its stdout
+     * comes back. For servers that refuse socket forwarding but allow {@code exec}, e.g.
+     * {@code docker system dial-stdio}. Its stderr is logged at debug; when it exits non-zero before writing anything
+     * to stdout, the connection fails with an error that quotes its stderr.
+     */
+    static RemoteEndpoint command(String command) {
+        return new Command(command);
     }
 
     /** A remote unix socket. */
@@ -70,6 +82,29 @@ public interface RemoteEndpoint {
         @Override
         public String toString() {
             return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /** A remote command run for each connection over an {@code exec} request. */
+    record Command(String command) implements RemoteEndpoint {
+        public Command {
+            Objects.requireNonNull(command, "command");
+            if (command.isBlank()) {
+                throw new IllegalArgumentException("remote command is empty");
+            }
+            if (command.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("remote command contains a NUL character");
+            }
+        }
+
+        @Override
+        public String channelType() {
+            return "session";
+        }
+
+        @Override
+        public String toString() {
+            return "`" + command + "`";
         }
     }
 }

@@ -27,14 +27,30 @@ import org.slf4j.LoggerFactory;
 public final class ChannelOpener {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelOpener.class);
 
+    /** How often one connection's session channel is retried on another SSH session after a refusal. */
+    static final int MAX_SESSION_ATTEMPTS = 6;
+
     private final SessionKeeper sessions;
+    private final SessionPool pool;
     private final RemoteEndpoint endpoint;
     private final Duration openTimeout;
 
     public ChannelOpener(SessionKeeper sessions, RemoteEndpoint endpoint, Duration openTimeout) {
+        this(sessions, null, endpoint, openTimeout);
+    }
+
+    /**
+     * @param pool for {@link RemoteEndpoint.Command} endpoints: where session channels are opened, beyond one SSH
+     *        connection's {@code MaxSessions}; {@code null} for the others
+     */
+    public ChannelOpener(SessionKeeper sessions, SessionPool pool, RemoteEndpoint endpoint, Duration openTimeout) {
         this.sessions = sessions;
+        this.pool = pool;
         this.endpoint = endpoint;
         this.openTimeout = openTimeout;
+        if (endpoint instanceof RemoteEndpoint.Command && pool == null) {
+            throw new IllegalArgumentException("a command endpoint needs a session pool");
+        }
     }
 
     public RemoteEndpoint endpoint() {
@@ -48,13 +64,32 @@ public final class ChannelOpener {
      *        person waits on, not for every local connection
      */
     public CompletableFuture<ForwardingChannel> open(ChannelEvents events, boolean diagnose) {
-        return sessions.session().thenCompose(s -> openOn(s, events, diagnose, true));
+        if (pool != null) {
+            return openCommand(events, diagnose, 1);
+        }
+        return sessions.session().thenCompose(s -> openOn(s, null, events, diagnose, true));
     }
 
-    private CompletableFuture<ForwardingChannel> openOn(ClientSession session, ChannelEvents events, boolean diagnose,
-            boolean retry) {
-        ForwardingChannel channel = new ForwardingChannel(endpoint);
+    /** A session channel on a pooled session; a refusal on a busy session (MaxSessions) is retried on another. */
+    private CompletableFuture<ForwardingChannel> openCommand(ChannelEvents events, boolean diagnose, int attempt) {
+        return pool.acquire().thenCompose(lease -> openOn(lease.session(), lease, events, diagnose, true)
+                .exceptionallyCompose(e -> {
+                    Throwable cause = SessionKeeper.cause(e);
+                    if (cause instanceof Refused && attempt < MAX_SESSION_ATTEMPTS) {
+                        return openCommand(events, diagnose, attempt + 1);
+                    }
+                    return CompletableFuture.failedFuture(cause instanceof Refused ? cause.getCause() : cause);
+                }));
+    }
+
+    private CompletableFuture<ForwardingChannel> openOn(ClientSession session, SessionPool.Lease lease,
+            ChannelEvents events, boolean diagnose, boolean retry) {
+        ForwardingChannel channel = endpoint instanceof RemoteEndpoint.Command
+                ? new ExecChannel((RemoteEndpoint.Command) endpoint) : new ForwardingChannel(endpoint);
         channel.setEvents(events);
+        if (lease != null) {
+            channel.addCloseFutureListener(f -> lease.release());
+        }
         CompletableFuture<ForwardingChannel> result = new CompletableFuture<>();
         OpenFuture opening;
         try {
@@ -62,10 +97,19 @@ public final class ChannelOpener {
             service.registerChannel(channel);
             opening = ThreadUtils.runAsInternal(channel, ForwardingChannel::open);
         } catch (IOException | RuntimeException e) {
+            if (lease != null) {
+                channel.detach();
+            }
             channel.close(true);
+            if (lease != null) {
+                lease.release();
+            }
             if (retry && (!session.isOpen() || session.isClosing())) {
                 sessions.invalidate(session);
-                return sessions.session().thenCompose(s -> openOn(s, events, diagnose, false));
+                if (lease != null) {
+                    return CompletableFuture.failedFuture(new Refused(e));
+                }
+                return sessions.session().thenCompose(s -> openOn(s, null, events, diagnose, false));
             }
             return CompletableFuture.failedFuture(new IOException("cannot open SSH channel to " + endpoint + ": " + e, e));
         }
@@ -73,9 +117,16 @@ public final class ChannelOpener {
             if (f.isOpened()) {
                 result.complete(channel);
             } else {
+                Throwable failure = f.getException();
+                // a session channel refused while others are open on that session: the server's MaxSessions
+                if (lease != null && find(failure) != null && lease.full()) {
+                    channel.detach();
+                    channel.close(true);
+                    result.completeExceptionally(new Refused(failure));
+                    return;
+                }
                 channel.close(true);
                 // describe() may ask the server, which needs this (MINA I/O) thread free: run it elsewhere
-                Throwable failure = f.getException();
                 CompletableFuture.runAsync(() -> result.completeExceptionally(describe(session, failure, diagnose)));
             }
         });
@@ -84,6 +135,15 @@ public final class ChannelOpener {
                 channel.close(true);
             }
         });
+    }
+
+    /** A session channel refused on a session that was full: retry elsewhere. */
+    private static final class Refused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(Throwable cause) {
+            super(cause);
+        }
     }
 
     /** Turns a channel-open failure into a message a person can act on. */
@@ -96,22 +156,44 @@ public final class ChannelOpener {
         int reason = open.getReasonCode();
         String serverText = open.getMessage();
         String host = describe(session.getConnectAddress());
+        if (endpoint instanceof RemoteEndpoint.Command) {
+            return new RemoteUnavailableException("the SSH server on " + host + " would not open a session channel to"
+                    + " run " + endpoint + ": \"" + serverText + "\" (reason " + reason + " " + reasonName(reason)
+                    + "; sshd's MaxSessions, or sessions are disabled for this user)", reason,
+                    RemoteUnavailableException.Reason.COMMAND_FAILED, failure);
+        }
         String what = endpoint instanceof RemoteEndpoint.UnixSocket ? "remote socket " + endpoint : "remote address " + endpoint;
         String message;
+        RemoteUnavailableException.Reason kind = RemoteUnavailableException.Reason.UNKNOWN;
         if (reason == 1) {
+            kind = RemoteUnavailableException.Reason.FORWARDING_REFUSED;
             message = "the SSH server refuses to forward to " + what + " (administratively prohibited: \"" + serverText
                     + "\"); sshd_config has "
                     + (endpoint instanceof RemoteEndpoint.UnixSocket ? "AllowStreamLocalForwarding" : "AllowTcpForwarding")
                     + " no, or a permitopen/PermitListen rule denies it";
         } else if (reason == 2 && endpoint instanceof RemoteEndpoint.UnixSocket) {
-            message = what + " is not available on " + host + ": "
-                    + (diagnose ? probeUnixSocket(session) : "missing, not accessible, not accepting, or forwarding is disabled")
+            Probe probe = diagnose ? probeUnixSocket(session)
+                    : new Probe(RemoteUnavailableException.Reason.UNKNOWN,
+                            "missing, not accessible, not accepting, or forwarding is disabled");
+            kind = probe.reason;
+            message = what + " is not available on " + host + ": " + probe.text
                     + " (server said: \"" + serverText + "\", reason 2 connect failed)";
         } else {
             message = "the SSH server could not open " + what + ": \"" + serverText + "\" (reason " + reason + " "
                     + reasonName(reason) + ")";
         }
-        return new RemoteUnavailableException(message, reason, failure);
+        return new RemoteUnavailableException(message, reason, kind, failure);
+    }
+
+    /** What the remote check found. */
+    private static final class Probe {
+        final RemoteUnavailableException.Reason reason;
+        final String text;
+
+        Probe(RemoteUnavailableException.Reason reason, String text) {
+            this.reason = reason;
+            this.text = text;
+        }
     }
 
     private static String describe(java.net.SocketAddress address) {
@@ -142,7 +224,7 @@ public final class ChannelOpener {
      * Asks the remote shell why a unix socket cannot be opened. OpenSSH answers a missing socket and a forbidden one
      * alike; the user needs to know which. Best effort: servers without exec get a generic text.
      */
-    private String probeUnixSocket(ClientSession session) {
+    private Probe probeUnixSocket(ClientSession session) {
         String path = ((RemoteEndpoint.UnixSocket) endpoint).path();
         String quoted = "'" + path.replace("'", "'\\''") + "'";
         String script = "p=" + quoted + "; if [ ! -e \"$p\" ]; then echo missing; elif [ ! -S \"$p\" ]; then echo notsocket;"
@@ -155,22 +237,23 @@ public final class ChannelOpener {
             exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), TimeUnit.SECONDS.toMillis(5));
             String answer = out.toString(StandardCharsets.UTF_8).trim();
             if (answer.equals("missing")) {
-                return "it does not exist (is the daemon running? is this the right path?)";
+                return new Probe(RemoteUnavailableException.Reason.MISSING, "it does not exist (is the daemon running? is this the right path?)");
             } else if (answer.equals("notsocket")) {
-                return "it exists but is not a socket";
+                return new Probe(RemoteUnavailableException.Reason.NOT_A_SOCKET, "it exists but is not a socket");
             } else if (answer.startsWith("denied")) {
                 String user = answer.substring("denied".length()).trim();
-                return "permission denied for user " + user
-                        + " (add the user to the socket's group, e.g. docker, or connect as a user who may use it)";
+                return new Probe(RemoteUnavailableException.Reason.PERMISSION_DENIED, "permission denied for user " + user
+                        + " (add the user to the socket's group, e.g. docker, or connect as a user who may use it)");
             } else if (answer.equals("ok")) {
-                return "it exists and this user may use it, so either sshd forbids forwarding to unix sockets"
+                return new Probe(RemoteUnavailableException.Reason.FORWARDING_REFUSED,
+                        "it exists and this user may use it, so either sshd forbids forwarding to unix sockets"
                         + " (AllowStreamLocalForwarding no, DisableForwarding yes, or a 'restrict' option in"
-                        + " authorized_keys) or the daemon behind it is not accepting connections";
+                        + " authorized_keys) or the daemon behind it is not accepting connections");
             }
-            return "the server gave no details";
+            return new Probe(RemoteUnavailableException.Reason.UNKNOWN, "the server gave no details");
         } catch (IOException | RuntimeException e) {
             LOG.debug("socket probe failed: {}", e.toString());
-            return "the server gave no details (could not run a check: " + e.getMessage() + ")";
+            return new Probe(RemoteUnavailableException.Reason.UNKNOWN, "the server gave no details (could not run a check: " + e.getMessage() + ")");
         }
     }
 

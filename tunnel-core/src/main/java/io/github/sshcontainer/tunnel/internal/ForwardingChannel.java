@@ -20,9 +20,10 @@ import org.apache.sshd.common.util.threads.ThreadUtils;
  * remote EOF are pushed to a {@link ChannelEvents} without an intermediate stream, and the window is reopened only
  * when the receiver says it has passed them on.
  */
-public final class ForwardingChannel extends AsyncCapableClientChannel {
+public class ForwardingChannel extends AsyncCapableClientChannel {
     private final RemoteEndpoint endpoint;
     private volatile ChannelEvents events;
+    private volatile boolean detached;
 
     public ForwardingChannel(RemoteEndpoint endpoint) {
         super(endpoint.channelType(), false);
@@ -30,10 +31,36 @@ public final class ForwardingChannel extends AsyncCapableClientChannel {
         setStreaming(Streaming.Async);
         addCloseFutureListener(f -> {
             ChannelEvents e = events;
-            if (e != null) {
-                e.onClosed(isEofSignalled());
+            if (e != null && !detached) {
+                e.onClosed(endedCleanly());
             }
         });
+    }
+
+    /**
+     * Stops reporting this channel's close to its events: for a channel whose open failed and whose events are
+     * handed to another channel (a retry on another session).
+     */
+    public void detach() {
+        detached = true;
+    }
+
+    /** Whether the channel ended after the remote side's EOF (reported to {@link ChannelEvents#onClosed}). */
+    protected boolean endedCleanly() {
+        return isEofSignalled();
+    }
+
+    /**
+     * Why this channel failed, when the remote side said more than "closed" (e.g. a command's exit status and
+     * stderr); {@code null} otherwise.
+     */
+    public IOException failure() {
+        return null;
+    }
+
+    /** The receiver of this channel's events. */
+    protected ChannelEvents events() {
+        return events;
     }
 
     /** Where this channel leads. */
@@ -76,6 +103,11 @@ public final class ForwardingChannel extends AsyncCapableClientChannel {
     @Override
     public void handleEof() throws IOException {
         super.handleEof();
+        remoteEof();
+    }
+
+    /** Passes the remote EOF on; subclasses may hold it back. */
+    protected void remoteEof() {
         events.onRemoteEof();
     }
 

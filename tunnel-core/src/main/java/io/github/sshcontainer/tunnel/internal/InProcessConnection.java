@@ -119,6 +119,10 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
                     return -1;
                 }
                 if (lost) {
+                    IOException failure = channel.failure();
+                    if (failure != null) {
+                        throw new IOException(failure.getMessage(), failure);
+                    }
                     throw new IOException("connection lost: the SSH channel to " + channel.endpoint()
                             + " closed before the remote end finished (SSH session lost or remote end reset)");
                 }

@@ -14,7 +14,8 @@ public final class OpenPayload {
     /**
      * Appends the payload: for {@code direct-streamlocal@openssh.com} (OpenSSH PROTOCOL §2.4) string socket path,
      * string reserved, uint32 reserved; for {@code direct-tcpip} (RFC 4254 §7.2) string host, uint32 port,
-     * string originator address, uint32 originator port.
+     * string originator address, uint32 originator port; for a {@code session} channel
+     * (a {@link RemoteEndpoint.Command}) nothing.
      */
     public static void write(RemoteEndpoint endpoint, Buffer buffer) {
         if (endpoint instanceof RemoteEndpoint.UnixSocket) {
@@ -27,6 +28,9 @@ public final class OpenPayload {
             buffer.putUInt(tcp.port());
             buffer.putString(ORIGINATOR_HOST);
             buffer.putUInt(0);
+        } else if (endpoint instanceof RemoteEndpoint.Command) {
+            // a "session" channel has no type-specific open data; the command goes in an exec request once open
+            return;
         } else {
             throw new IllegalArgumentException("unsupported endpoint " + endpoint.getClass().getName());
         }

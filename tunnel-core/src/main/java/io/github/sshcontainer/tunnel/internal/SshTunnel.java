@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.sshcontainer.tunnel.Failure;
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
+import io.github.sshcontainer.tunnel.RemoteUnavailableException;
 import io.github.sshcontainer.tunnel.SshConnector;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.SshTunnelException;
@@ -35,12 +36,17 @@ import org.slf4j.LoggerFactory;
 public final class SshTunnel implements Tunnel {
     private static final Logger LOG = LoggerFactory.getLogger(SshTunnel.class);
     private static final AtomicInteger IDS = new AtomicInteger();
+    /** How long an extra SSH connection for command channels stays open without channels. */
+    static final Duration EXTRA_SESSION_IDLE = Duration.ofSeconds(30);
+    /** How long opening a command tunnel waits for a test run of the command (stdin closed) to fail. */
+    static final Duration COMMAND_CHECK = Duration.ofSeconds(2);
 
     private final SshTarget target;
     private final RemoteEndpoint remote;
     private final SshConnector connector;
     private final boolean ownsConnector;
     private final SessionKeeper sessions;
+    private final SessionPool pool;
     private final ChannelOpener opener;
     private final StatsCounter stats;
     private final Duration drainTimeout;
@@ -59,7 +65,10 @@ public final class SshTunnel implements Tunnel {
         this.stats = new StatsCounter();
         this.sessions = new SessionKeeper(connector, target, first, stats);
         this.openTimeout = connector.options().connectTimeout();
-        this.opener = new ChannelOpener(sessions, remote, openTimeout);
+        this.pool = remote instanceof RemoteEndpoint.Command
+                ? new SessionPool(sessions, () -> connectExtra(connector, target), EXTRA_SESSION_IDLE, target.toString())
+                : null;
+        this.opener = new ChannelOpener(sessions, pool, remote, openTimeout);
         this.drainTimeout = b.drainTimeout();
     }
 
@@ -95,9 +104,29 @@ public final class SshTunnel implements Tunnel {
         }
     }
 
+    private static ClientSession connectExtra(SshConnector connector, SshTarget target) {
+        try {
+            return connector.connect(target);
+        } catch (SshTunnelException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private void verifyRemote() throws IOException {
         InProcessConnection probe = new InProcessConnection(new StatsCounter());
         ForwardingChannel channel = await(opener.open(probe, true));
+        if (channel instanceof ExecChannel) {
+            // run the command once with stdin closed: one that cannot run at all exits non-zero without output
+            channel.shutdownOutput();
+            channel.waitFor(java.util.EnumSet.of(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED),
+                    COMMAND_CHECK.toMillis());
+            IOException failure = channel.failure();
+            if (failure != null) {
+                channel.close(true);
+                throw new RemoteUnavailableException(failure.getMessage() + " (on " + target + ")", 0,
+                        RemoteUnavailableException.Reason.COMMAND_FAILED, failure);
+            }
+        }
         channel.close(false);
     }
 
@@ -301,6 +330,9 @@ public final class SshTunnel implements Tunnel {
         }
         if (stats.openNow() > 0) {
             LOG.info("closing {} connection(s) still open after the {} ms drain", stats.openNow(), drainTimeout.toMillis());
+        }
+        if (pool != null) {
+            pool.close();
         }
         sessions.close();
         if (loop != null) {
