@@ -1,6 +1,9 @@
 package io.github.sshcontainer.docker;
 
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -9,19 +12,19 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
-import io.github.sshcontainer.tunnel.RemoteUnavailableException;
 import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.Tunnel;
-import io.github.sshcontainer.tunnel.runtime.Readiness;
 import io.github.sshcontainer.tunnel.runtime.RuntimeConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A ready docker-java {@link DockerClient} for the Docker daemon on another machine, reached through SSH alone.
- * The remote socket is the target's path ({@code ssh://deploy@build-1/run/user/1000/docker.sock}), else
- * {@code /var/run/docker.sock}. Closing the connection closes the client, then the tunnel.
+ * The remote socket is the target's path ({@code ssh://deploy@build-1/run/user/1000/docker.sock}), else the first of
+ * {@code /var/run/docker.sock} and {@code /run/user/UID/docker.sock} (UID from {@code id -u} on the remote machine)
+ * that exists ({@link RuntimeConnection#open(io.github.sshcontainer.tunnel.runtime.RuntimeAdapter, SshTarget,
+ * SshOptions)}); {@link #fromEnvironment(SshOptions)} reads the target from {@code DOCKER_HOST=ssh://...}. Closing the connection closes the client, then the tunnel.
  *
  * <pre>{@code
  * try (RuntimeConnection<DockerClient> docker = DockerOverSsh.connect(SshTarget.parse("deploy@build-1"),
@@ -78,13 +81,7 @@ public final class DockerOverSsh {
 
     private static RuntimeConnection<DockerClient> open(DockerAdapter adapter, SshTarget target, SshOptions ssh)
             throws IOException {
-        String socket = target.path().orElse(adapter.socketCandidates(0).get(0));
-        try {
-            return RuntimeConnection.open(adapter, target, ssh);
-        } catch (RemoteUnavailableException refused) {
-            if (refused.reason() != RemoteUnavailableException.Reason.FORWARDING_REFUSED) {
-                throw refused;
-            }
+        return RuntimeConnection.open(adapter, target, ssh, (socket, refused) -> {
             String host = target.host();
             if (FALLBACK_LOGGED.add(host)) {
                 LOG.info("streamlocal forwarding refused by {}; using `docker system dial-stdio` over exec channels",
@@ -92,15 +89,54 @@ public final class DockerOverSsh {
             } else {
                 LOG.debug("streamlocal forwarding refused by {}; using `docker system dial-stdio`", host);
             }
-            try {
-                return RuntimeConnection.open(adapter,
-                        Tunnel.to(target, RemoteEndpoint.command(dialStdioCommand(socket))).options(ssh),
-                        Readiness.DEFAULT);
-            } catch (IOException | RuntimeException e) {
-                e.addSuppressed(refused);
-                throw e;
-            }
+            return Tunnel.to(target, RemoteEndpoint.command(dialStdioCommand(socket))).options(ssh);
+        });
+    }
+
+    /**
+     * Connects to the Docker host named by {@code DOCKER_HOST}, like the docker CLI: {@code ssh://user@host[:port]}
+     * (the remote socket is found as in {@link #connect(SshTarget, SshOptions)}) or
+     * {@code ssh://user@host[:port]/path/to/docker.sock}. The {@code DOCKER_HOST} system property, when set, wins
+     * over the environment variable, as in docker-java (which also reads {@code ~/.docker-java.properties}; this
+     * method does not).
+     *
+     * @throws IllegalArgumentException {@code DOCKER_HOST} is unset, or is not an {@code ssh://} URI
+     */
+    public static RuntimeConnection<DockerClient> fromEnvironment(SshOptions ssh) throws IOException {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        String property = System.getProperty(DOCKER_HOST);
+        if (property != null && !property.isBlank()) {
+            env.put(DOCKER_HOST, property);
         }
+        return fromEnvironment(env, ssh);
+    }
+
+    /** Like {@link #fromEnvironment(SshOptions)}, reading {@code DOCKER_HOST} from {@code env} only. */
+    public static RuntimeConnection<DockerClient> fromEnvironment(Map<String, String> env, SshOptions ssh)
+            throws IOException {
+        return connect(dockerHostTarget(env.get(DOCKER_HOST)), ssh);
+    }
+
+    static final String DOCKER_HOST = "DOCKER_HOST";
+
+    /** The SSH target in a {@code DOCKER_HOST} value; explains what is wrong with any other value. */
+    static SshTarget dockerHostTarget(String dockerHost) {
+        if (dockerHost == null || dockerHost.isBlank()) {
+            throw new IllegalArgumentException(DOCKER_HOST + " is not set; set it to ssh://user@host[:port] (optionally"
+                    + " followed by the remote socket path)");
+        }
+        String value = dockerHost.trim();
+        String lower = value.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("ssh://")) {
+            return SshTarget.parse(value);
+        }
+        if (lower.startsWith("unix://") || lower.startsWith("tcp://") || lower.startsWith("npipe://")
+                || lower.startsWith("http://") || lower.startsWith("https://")) {
+            throw new IllegalArgumentException(DOCKER_HOST + "=" + value + " is not an ssh:// address: this library"
+                    + " reaches Docker through SSH only; for a local socket or TCP use docker-java directly"
+                    + " (DefaultDockerClientConfig reads DOCKER_HOST)");
+        }
+        throw new IllegalArgumentException(DOCKER_HOST + "=" + value + " is not an ssh://user@host[:port] address");
     }
 
     /** {@code docker -H 'unix://SOCKET' system dial-stdio}, quoted for the remote shell. */

@@ -67,6 +67,17 @@ class DockerDialStdioIT {
     }
 
     @Test
+    void withoutAPathTheDiscoveredSocketFallsBackToDialStdioToo() throws Exception {
+        Requirements.require(DOCKER_SOCK.equals(Path.of("/var/run/docker.sock")),
+                "discovery finds the daemon only at its default path");
+        SshTarget noPath = SshTarget.of(sshd.user(), sshd.host(), sshd.port());
+        try (RuntimeConnection<DockerClient> docker = DockerOverSsh.connect(noPath, options)) {
+            assertEquals("`" + DockerOverSsh.dialStdioCommand(DOCKER_SOCK.toString()) + "`", docker.tunnel().remote().toString());
+            docker.client().pingCmd().exec();
+        }
+    }
+
+    @Test
     void fallsBackToDialStdioWhenStreamlocalIsRefused() throws Exception {
         try (RuntimeConnection<DockerClient> docker = DockerOverSsh.connect(target, options)) {
             assertInstanceOf(RemoteEndpoint.Command.class, docker.tunnel().remote());

@@ -1,13 +1,26 @@
 package io.github.sshcontainer.tunnel.runtime;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
+import io.github.sshcontainer.tunnel.RemoteUnavailableException;
+import io.github.sshcontainer.tunnel.SshConnector;
 import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.Tunnel;
 import io.github.sshcontainer.tunnel.TunnelBuilder;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.session.ClientSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +42,12 @@ public final class RuntimeConnection<C> implements AutoCloseable {
     private final RuntimeAdapter<C> adapter;
     private final Tunnel tunnel;
     private final C client;
+    /** A connector shared by the discovery attempts, closed after the tunnel; null when the tunnel has its own. */
+    private SshConnector connector;
     private boolean closed;
+
+    /** How long {@code id -u} may take during socket discovery. */
+    static final Duration UID_TIMEOUT = Duration.ofSeconds(5);
 
     private RuntimeConnection(RuntimeAdapter<C> adapter, Tunnel tunnel, C client) {
         this.adapter = adapter;
@@ -37,11 +55,148 @@ public final class RuntimeConnection<C> implements AutoCloseable {
         this.client = client;
     }
 
-    /** Opens a tunnel to the adapter's first socket candidate (rootful) and a ready client over it. */
+    /**
+     * What to open instead when the SSH server refuses to forward to a socket that exists and is usable
+     * ({@link RemoteUnavailableException.Reason#FORWARDING_REFUSED}), e.g. a remote command that speaks to the
+     * socket. Return {@code null} to fail with {@code refused}.
+     */
+    @FunctionalInterface
+    public interface RefusedFallback {
+        /**
+         * @param socket the remote socket that was refused
+         * @param refused the refusal
+         * @return the tunnel to open instead (with its own SSH options), or {@code null}
+         */
+        TunnelBuilder instead(String socket, RemoteUnavailableException refused) throws IOException;
+    }
+
+    /**
+     * Opens a tunnel to the runtime's socket on {@code target} and a ready client over it. The socket is the
+     * target's path ({@code ssh://host/run/docker.sock}) when it names one, and only that; otherwise the remote
+     * user's uid is asked ({@code id -u}; 0 when that fails) and {@link RuntimeAdapter#socketCandidates(int)} are
+     * tried in order over one SSH connector. A candidate that does not exist or is not a socket is skipped; one that
+     * exists but may not be used (permission denied, forwarding refused) ends the search with that failure.
+     *
+     * @throws RemoteUnavailableException no candidate exists (reason {@code MISSING}, every path tried and why in
+     *         the message), or the first that exists cannot be used
+     */
     public static <C> RuntimeConnection<C> open(RuntimeAdapter<C> adapter, SshTarget target, SshOptions options)
             throws IOException {
-        String socket = target.path().orElse(adapter.socketCandidates(0).get(0));
-        return open(adapter, Tunnel.to(target, RemoteEndpoint.unixSocket(socket)).options(options), Readiness.DEFAULT);
+        return open(adapter, target, options, null);
+    }
+
+    /**
+     * Like {@link #open(RuntimeAdapter, SshTarget, SshOptions)}; when the server refuses to forward to a socket that
+     * is there, {@code onRefused} (if not null) names a tunnel to open instead.
+     */
+    public static <C> RuntimeConnection<C> open(RuntimeAdapter<C> adapter, SshTarget target, SshOptions options,
+            RefusedFallback onRefused) throws IOException {
+        Objects.requireNonNull(adapter, "adapter");
+        if (target.path().isPresent()) {
+            String socket = target.path().get();
+            try {
+                return open(adapter, Tunnel.to(target, RemoteEndpoint.unixSocket(socket)).options(options),
+                        Readiness.DEFAULT);
+            } catch (RemoteUnavailableException e) {
+                return fallback(adapter, socket, e, onRefused);
+            }
+        }
+        SshConnector shared = SshConnector.create(options);
+        Tunnel tunnel;
+        try {
+            int uid = remoteUid(shared, target);
+            Set<String> candidates = new LinkedHashSet<>(adapter.socketCandidates(uid));
+            List<String> tried = new ArrayList<>();
+            tunnel = null;
+            for (String socket : candidates) {
+                try {
+                    tunnel = Tunnel.to(target, RemoteEndpoint.unixSocket(socket)).connector(shared).verifyRemote(true)
+                            .open();
+                    LOG.debug("{} socket on {}: {}", adapter.name(), target.host(), socket);
+                    break;
+                } catch (RemoteUnavailableException e) {
+                    if (e.reason() == RemoteUnavailableException.Reason.PERMISSION_DENIED
+                            || e.reason() == RemoteUnavailableException.Reason.FORWARDING_REFUSED) {
+                        shared.close();
+                        return fallback(adapter, socket, e, onRefused);
+                    }
+                    LOG.debug("{} socket candidate {} on {}: {}", adapter.name(), socket, target.host(), e.getMessage());
+                    tried.add(socket + " (" + describe(e) + ")");
+                }
+            }
+            if (tunnel == null) {
+                throw new RemoteUnavailableException("no " + adapter.name() + " socket on " + target.host() + ": "
+                        + String.join(", ", tried), 0, RemoteUnavailableException.Reason.MISSING, null);
+            }
+        } catch (IOException | RuntimeException e) {
+            shared.close();
+            throw e;
+        }
+        RuntimeConnection<C> connection;
+        try {
+            connection = over(adapter, tunnel, Readiness.DEFAULT);
+        } catch (IOException | RuntimeException e) {
+            shared.close();
+            throw e;
+        }
+        connection.connector = shared;
+        return connection;
+    }
+
+    private static <C> RuntimeConnection<C> fallback(RuntimeAdapter<C> adapter, String socket,
+            RemoteUnavailableException e, RefusedFallback onRefused) throws IOException {
+        if (onRefused == null || e.reason() != RemoteUnavailableException.Reason.FORWARDING_REFUSED) {
+            throw e;
+        }
+        TunnelBuilder instead = onRefused.instead(socket, e);
+        if (instead == null) {
+            throw e;
+        }
+        try {
+            return open(adapter, instead, Readiness.DEFAULT);
+        } catch (IOException | RuntimeException failed) {
+            failed.addSuppressed(e);
+            throw failed;
+        }
+    }
+
+    private static String describe(RemoteUnavailableException e) {
+        switch (e.reason()) {
+            case MISSING:
+                return "does not exist";
+            case NOT_A_SOCKET:
+                return "not a socket";
+            default:
+                return e.reason().name().toLowerCase().replace('_', ' ') + ": " + e.getMessage();
+        }
+    }
+
+    /** The remote user's uid from {@code id -u} over one session of {@code connector}; 0 when that fails. */
+    static int remoteUid(SshConnector connector, SshTarget target) throws IOException {
+        ClientSession session = connector.connect(target);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ChannelExec exec = session.createExecChannel("id -u")) {
+                exec.setOut(out);
+                exec.setErr(new ByteArrayOutputStream());
+                exec.open().verify(UID_TIMEOUT);
+                Set<ClientChannelEvent> events = exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), UID_TIMEOUT);
+                if (!events.contains(ClientChannelEvent.CLOSED)) {
+                    throw new IOException("no answer within " + UID_TIMEOUT.toSeconds() + " s");
+                }
+                Integer status = exec.getExitStatus();
+                String answer = out.toString(StandardCharsets.UTF_8).trim();
+                if (status != null && status != 0) {
+                    throw new IOException("exit status " + status);
+                }
+                return Integer.parseInt(answer);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("`id -u` on {} failed ({}); assuming uid 0", target.host(), e.toString());
+            return 0;
+        } finally {
+            session.close(false);
+        }
     }
 
     /** Opens the tunnel {@code tunnelBuilder} describes, then builds the client and waits until it is ready. */
@@ -86,7 +241,7 @@ public final class RuntimeConnection<C> implements AutoCloseable {
         return adapter.environmentVariable() + "=" + adapter.environmentValue(tunnel);
     }
 
-    /** Closes the client, then the tunnel. Idempotent. */
+    /** Closes the client, then the tunnel (then the SSH connector, when discovery made one). Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -95,6 +250,9 @@ public final class RuntimeConnection<C> implements AutoCloseable {
         closed = true;
         closeQuietly(adapter, client);
         tunnel.close();
+        if (connector != null) {
+            connector.close();
+        }
     }
 
     private static <C> void closeQuietly(RuntimeAdapter<C> adapter, C client) {

@@ -15,6 +15,11 @@ import io.github.sshcontainer.tunnel.TunnelConnection;
 public final class EchoAdapter implements RuntimeAdapter<EchoAdapter.Client> {
     /** Closing order, across all clients, for the test that checks client-before-tunnel. */
     static final List<String> EVENTS = new ArrayList<>();
+    /**
+     * When set, the candidates are {@code BASE/missing.sock}, then {@code BASE/user-UID/echo.sock}, so that a test
+     * can make the second exist (for the uid it expects) and see which one discovery picked.
+     */
+    static volatile String candidateBase;
 
     /** The client: one ping over an in-process tunnel connection. */
     public static final class Client {
@@ -46,6 +51,10 @@ public final class EchoAdapter implements RuntimeAdapter<EchoAdapter.Client> {
 
     @Override
     public List<String> socketCandidates(int remoteUid) {
+        String base = candidateBase;
+        if (base != null) {
+            return List.of(base + "/missing.sock", base + "/user-" + remoteUid + "/echo.sock");
+        }
         return List.of("/run/echo.sock", "/run/user/" + remoteUid + "/echo.sock");
     }
 
