@@ -10,11 +10,10 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
-import io.github.sshcontainer.tunnel.RemoteEndpoint;
 import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.Tunnel;
-import io.github.sshcontainer.tunnel.runtime.Readiness;
+import io.github.sshcontainer.tunnel.TunnelBuilder;
 import io.github.sshcontainer.tunnel.runtime.RuntimeAdapter;
 import io.github.sshcontainer.tunnel.runtime.RuntimeConnection;
 
@@ -58,14 +57,12 @@ public final class InProcessDockerAdapter implements RuntimeAdapter<DockerClient
     }
 
     /**
-     * Opens an in-process-only tunnel to the Docker socket on {@code target} (its path, else
-     * {@code /var/run/docker.sock}) and returns a client that has answered a ping.
+     * Opens an in-process-only tunnel to the Docker socket on {@code target} (its path, else the first candidate
+     * that exists: rootful, then rootless for the remote uid) and returns a client that has answered a ping.
      */
     public static RuntimeConnection<DockerClient> connect(InProcessDockerAdapter adapter, SshTarget target,
             SshOptions ssh) throws IOException {
-        String socket = target.path().orElse(adapter.socketCandidates(0).get(0));
-        return RuntimeConnection.open(adapter,
-                Tunnel.to(target, RemoteEndpoint.unixSocket(socket)).options(ssh).inProcessOnly(), Readiness.DEFAULT);
+        return RuntimeConnection.open(adapter, target, ssh, null, TunnelBuilder::inProcessOnly);
     }
 
     @Override

@@ -1,16 +1,19 @@
 package io.github.sshcontainer.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
+import io.github.sshcontainer.tunnel.SshConnector;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.Tunnel;
 import io.github.sshcontainer.tunnel.TunnelBuilder;
 import io.github.sshcontainer.tunnel.runtime.RuntimeAdapter;
 import io.github.sshcontainer.tunnel.runtime.RuntimeAdapters;
+import io.github.sshcontainer.tunnel.runtime.SocketDiscovery;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,22 +72,34 @@ final class ForwardCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Override
-    public Integer call() throws Exception {
-        RuntimeAdapter<?> runtime = RuntimeAdapters.find(remote.runtime == null ? "docker" : remote.runtime);
-        // the rootful socket; rootless discovery (asking the remote uid) comes with the adapters' socket discovery
-        SshTarget sshTarget = ssh.target(target);
-        String remotePath = remote.remoteSocket != null ? remote.remoteSocket
-                : sshTarget.path().orElse(runtime.socketCandidates(0).get(0));
-        TunnelBuilder builder = Tunnel.to(sshTarget, RemoteEndpoint.unixSocket(remotePath))
-                .options(ssh.toOptions());
+    /**
+     * The named remote socket, else the target's path, else the runtime's candidates (rootful, then rootless for the
+     * remote uid) — the first that exists.
+     */
+    private Tunnel open(RuntimeAdapter<?> runtime, SshTarget sshTarget, SshConnector connector) throws IOException {
+        if (remote.remoteSocket != null) {
+            return local(Tunnel.to(sshTarget, RemoteEndpoint.unixSocket(remote.remoteSocket)).connector(connector))
+                    .open();
+        }
+        return SocketDiscovery.open(runtime, sshTarget, connector, this::local);
+    }
+
+    private TunnelBuilder local(TunnelBuilder builder) {
         if (local.localSocket != null) {
             builder.localSocket(local.localSocket);
         } else if (local.localTcp != null) {
             builder.localTcp(local.localTcp);
         }
+        return builder;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        RuntimeAdapter<?> runtime = RuntimeAdapters.find(remote.runtime == null ? "docker" : remote.runtime);
+        SshTarget sshTarget = ssh.target(target);
         CountDownLatch stop = Signals.onTermination();
-        try (Tunnel tunnel = builder.open()) {
+        try (SshConnector connector = SshConnector.create(ssh.toOptions()); Tunnel tunnel = open(runtime, sshTarget,
+                connector)) {
             PrintWriter out = spec.commandLine().getOut();
             out.println(runtime.environmentVariable() + "=" + runtime.environmentValue(tunnel));
             out.flush();

@@ -4,14 +4,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
-import io.github.sshcontainer.tunnel.RemoteEndpoint;
 import io.github.sshcontainer.tunnel.RemoteUnavailableException;
 import io.github.sshcontainer.tunnel.SshConnector;
 import io.github.sshcontainer.tunnel.SshOptions;
@@ -91,56 +88,32 @@ public final class RuntimeConnection<C> implements AutoCloseable {
      */
     public static <C> RuntimeConnection<C> open(RuntimeAdapter<C> adapter, SshTarget target, SshOptions options,
             RefusedFallback onRefused) throws IOException {
+        return open(adapter, target, options, onRefused, b -> b);
+    }
+
+    /**
+     * Like {@link #open(RuntimeAdapter, SshTarget, SshOptions, RefusedFallback)}, with {@code localSide} choosing
+     * how the tunnel is offered locally (e.g. {@code TunnelBuilder::inProcessOnly}).
+     */
+    public static <C> RuntimeConnection<C> open(RuntimeAdapter<C> adapter, SshTarget target, SshOptions options,
+            RefusedFallback onRefused, UnaryOperator<TunnelBuilder> localSide) throws IOException {
         Objects.requireNonNull(adapter, "adapter");
-        if (target.path().isPresent()) {
-            String socket = target.path().get();
-            try {
-                return open(adapter, Tunnel.to(target, RemoteEndpoint.unixSocket(socket)).options(options),
-                        Readiness.DEFAULT);
-            } catch (RemoteUnavailableException e) {
-                return fallback(adapter, socket, e, onRefused);
-            }
-        }
         SshConnector shared = SshConnector.create(options);
-        Tunnel tunnel;
         try {
-            int uid = remoteUid(shared, target);
-            Set<String> candidates = new LinkedHashSet<>(adapter.socketCandidates(uid));
-            List<String> tried = new ArrayList<>();
-            tunnel = null;
-            for (String socket : candidates) {
-                try {
-                    tunnel = Tunnel.to(target, RemoteEndpoint.unixSocket(socket)).connector(shared).verifyRemote(true)
-                            .open();
-                    LOG.debug("{} socket on {}: {}", adapter.name(), target.host(), socket);
-                    break;
-                } catch (RemoteUnavailableException e) {
-                    if (e.reason() == RemoteUnavailableException.Reason.PERMISSION_DENIED
-                            || e.reason() == RemoteUnavailableException.Reason.FORWARDING_REFUSED) {
-                        shared.close();
-                        return fallback(adapter, socket, e, onRefused);
-                    }
-                    LOG.debug("{} socket candidate {} on {}: {}", adapter.name(), socket, target.host(), e.getMessage());
-                    tried.add(socket + " (" + describe(e) + ")");
-                }
+            Tunnel tunnel;
+            try {
+                tunnel = SocketDiscovery.open(adapter, target, shared, localSide);
+            } catch (SocketDiscovery.Unusable e) {
+                shared.close();
+                return fallback(adapter, e.socket(), (RemoteUnavailableException) e.getCause(), onRefused);
             }
-            if (tunnel == null) {
-                throw new RemoteUnavailableException("no " + adapter.name() + " socket on " + target.host() + ": "
-                        + String.join(", ", tried), 0, RemoteUnavailableException.Reason.MISSING, null);
-            }
+            RuntimeConnection<C> connection = over(adapter, tunnel, Readiness.DEFAULT);
+            connection.connector = shared;
+            return connection;
         } catch (IOException | RuntimeException e) {
             shared.close();
             throw e;
         }
-        RuntimeConnection<C> connection;
-        try {
-            connection = over(adapter, tunnel, Readiness.DEFAULT);
-        } catch (IOException | RuntimeException e) {
-            shared.close();
-            throw e;
-        }
-        connection.connector = shared;
-        return connection;
     }
 
     private static <C> RuntimeConnection<C> fallback(RuntimeAdapter<C> adapter, String socket,
@@ -157,17 +130,6 @@ public final class RuntimeConnection<C> implements AutoCloseable {
         } catch (IOException | RuntimeException failed) {
             failed.addSuppressed(e);
             throw failed;
-        }
-    }
-
-    private static String describe(RemoteUnavailableException e) {
-        switch (e.reason()) {
-            case MISSING:
-                return "does not exist";
-            case NOT_A_SOCKET:
-                return "not a socket";
-            default:
-                return e.reason().name().toLowerCase().replace('_', ' ') + ": " + e.getMessage();
         }
     }
 
