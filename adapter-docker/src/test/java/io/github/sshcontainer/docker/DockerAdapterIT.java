@@ -138,13 +138,24 @@ class DockerAdapterIT {
     @Test
     void fiftyConcurrentCallsAllSucceed() throws Exception {
         Requirements.requireExecutable(BUSYBOX.toString());
-        int calls = 50;
-        ExecutorService pool = Executors.newFixedThreadPool(calls);
         try (RuntimeConnection<DockerClient> docker = DockerOverSsh.connect(target, options)) {
-            DockerClient client = docker.client();
-            buildBusyboxImage(client);
-            String id = client.createContainerCmd(IMAGE).withCmd("/bin/busybox", "true").exec().getId();
-            try {
+            concurrentCalls(docker, IMAGE, 50, 1);
+        }
+    }
+
+    /**
+     * {@code calls} concurrent inspect/list calls about one container, {@code rounds} times, all released at once;
+     * every call must name the container, and they must have used more than one tunnel connection. Builds
+     * {@code image} first and removes it and the container after.
+     */
+    static void concurrentCalls(RuntimeConnection<DockerClient> docker, String image, int calls, int rounds)
+            throws Exception {
+        DockerClient client = docker.client();
+        buildBusyboxImage(client, image);
+        String id = client.createContainerCmd(image).withCmd("/bin/busybox", "true").exec().getId();
+        ExecutorService pool = Executors.newFixedThreadPool(calls);
+        try {
+            for (int round = 0; round < rounds; round++) {
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<String>> results = new ArrayList<>();
                 for (int i = 0; i < calls; i++) {
@@ -161,14 +172,13 @@ class DockerAdapterIT {
                 for (Future<String> result : results) {
                     assertEquals(id, result.get(60, SECONDS));
                 }
-                assertTrue(docker.tunnel().stats().totalConnections() > 1,
-                        "the calls ran in parallel over several connections: " + docker.tunnel().stats());
-            } finally {
-                client.removeContainerCmd(id).withForce(true).exec();
-                client.removeImageCmd(IMAGE).withForce(true).exec();
             }
+            assertTrue(docker.tunnel().stats().totalConnections() > 1,
+                    "the calls ran in parallel over several connections: " + docker.tunnel().stats());
         } finally {
             pool.shutdownNow();
+            client.removeContainerCmd(id).withForce(true).exec();
+            client.removeImageCmd(image).withForce(true).exec();
         }
     }
 
@@ -239,13 +249,24 @@ class DockerAdapterIT {
      * {@code createImageCmd(repo, tarStream)}, docker import: docker-java 3.5.1 sends {@code {}} as its body.)
      */
     static void buildBusyboxImage(DockerClient client) throws IOException {
-        Path context = Files.createTempDirectory(tmp, "busybox-image");
-        Files.copy(BUSYBOX, context.resolve("busybox"));
-        Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n");
-        String id = client.buildImageCmd(context.toFile()).withTags(Set.of(IMAGE)).withNoCache(true).start()
-                .awaitImageId(120, SECONDS);
-        String inspected = client.inspectImageCmd(IMAGE).exec().getId();
-        assertTrue(inspected.startsWith("sha256:" + id), inspected + " is not the image built, " + id);
+        buildBusyboxImage(client, IMAGE);
+    }
+
+    /** Builds {@code image} {@code FROM scratch} with nothing but a static busybox, and checks it is the one built. */
+    static void buildBusyboxImage(DockerClient client, String image) throws IOException {
+        Path context = Files.createTempDirectory("busybox-image");
+        try {
+            Files.copy(BUSYBOX, context.resolve("busybox"));
+            Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n");
+            String id = client.buildImageCmd(context.toFile()).withTags(Set.of(image)).withNoCache(true).start()
+                    .awaitImageId(120, SECONDS);
+            String inspected = client.inspectImageCmd(image).exec().getId();
+            assertTrue(inspected.startsWith("sha256:" + id), inspected + " is not the image built, " + id);
+        } finally {
+            Files.deleteIfExists(context.resolve("busybox"));
+            Files.deleteIfExists(context.resolve("Dockerfile"));
+            Files.deleteIfExists(context);
+        }
     }
 
     @Test

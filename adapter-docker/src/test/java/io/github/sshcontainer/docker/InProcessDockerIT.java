@@ -13,23 +13,14 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectExecResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -131,39 +122,8 @@ class InProcessDockerIT {
     @Test
     void fiftyConcurrentCallsAllSucceed() throws Exception {
         Requirements.requireExecutable(BUSYBOX.toString());
-        int calls = 50;
-        ExecutorService pool = Executors.newFixedThreadPool(calls);
         try (RuntimeConnection<DockerClient> docker = DockerOverSsh.connectInProcess(target, options)) {
-            DockerClient client = docker.client();
-            buildBusyboxImage(client);
-            String id = client.createContainerCmd(IMAGE).withCmd("/bin/busybox", "true").exec().getId();
-            try {
-                for (int round = 0; round < 2; round++) {
-                    CountDownLatch go = new CountDownLatch(1);
-                    List<Future<String>> results = new ArrayList<>();
-                    for (int i = 0; i < calls; i++) {
-                        Callable<String> call = i % 2 == 0
-                                ? () -> client.inspectContainerCmd(id).exec().getId()
-                                : () -> client.listContainersCmd().withShowAll(true).withIdFilter(List.of(id)).exec()
-                                        .stream().map(Container::getId).findFirst().orElse("missing");
-                        results.add(pool.submit(() -> {
-                            go.await();
-                            return call.call();
-                        }));
-                    }
-                    go.countDown();
-                    for (Future<String> result : results) {
-                        assertEquals(id, result.get(60, SECONDS));
-                    }
-                }
-                assertTrue(docker.tunnel().stats().totalConnections() > 1,
-                        "the calls ran in parallel over several connections: " + docker.tunnel().stats());
-            } finally {
-                client.removeContainerCmd(id).withForce(true).exec();
-                client.removeImageCmd(IMAGE).withForce(true).exec();
-            }
-        } finally {
-            pool.shutdownNow();
+            DockerAdapterIT.concurrentCalls(docker, IMAGE, 50, 2);
         }
     }
 
@@ -320,12 +280,6 @@ class InProcessDockerIT {
 
     /** {@link #IMAGE} {@code FROM scratch} with a static busybox; the build context goes up as a chunked body. */
     static void buildBusyboxImage(DockerClient client) throws IOException {
-        Path context = Files.createTempDirectory(tmp, "busybox-image");
-        Files.copy(BUSYBOX, context.resolve("busybox"));
-        Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\n");
-        String id = client.buildImageCmd(context.toFile()).withTags(Set.of(IMAGE)).withNoCache(true).start()
-                .awaitImageId(120, SECONDS);
-        String inspected = client.inspectImageCmd(IMAGE).exec().getId();
-        assertTrue(inspected.startsWith("sha256:" + id), inspected + " is not the image built, " + id);
+        DockerAdapterIT.buildBusyboxImage(client, IMAGE);
     }
 }
