@@ -210,7 +210,9 @@ public final class SshConnector implements AutoCloseable {
         }
         if (detail.contains("No more authentication methods")) {
             msg.append(": the server accepted none of the offered credentials (keys: ")
-                    .append(options.identities().isEmpty() ? "ssh_config/default keys" : options.identities())
+                    .append(options.identities().isEmpty() && options.keyPairs().isEmpty() ? "ssh_config/default keys"
+                            : options.identities() + (options.keyPairs().isEmpty() ? ""
+                                    : " and " + options.keyPairs().size() + " in-memory key(s)"))
                     .append(options.useAgent() && options.agentSocket().isPresent() ? ", ssh-agent" : "")
                     .append(options.password().isPresent() ? ", password" : "").append(')');
         } else if (detail.toLowerCase().contains("closed") || detail.contains("Connection reset")) {
