@@ -25,6 +25,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -68,10 +69,14 @@ public final class ContainerdClient implements AutoCloseable {
     private final EventLoopGroup eventLoop;
     private final String namespace;
     private final Duration deadline;
+    /** Where the channel goes (a socket path), for messages; null when unknown. */
+    private final String where;
     private final VersionGrpc.VersionBlockingStub version;
     private final NamespacesGrpc.NamespacesBlockingStub namespaces;
 
-    ContainerdClient(ManagedChannel channel, EventLoopGroup eventLoop, String namespace, Duration deadline) {
+    ContainerdClient(ManagedChannel channel, EventLoopGroup eventLoop, String namespace, Duration deadline,
+            String where) {
+        this.where = where;
         this.channel = Objects.requireNonNull(channel, "channel");
         this.eventLoop = eventLoop;
         this.namespace = checkNamespace(namespace);
@@ -111,13 +116,16 @@ public final class ContainerdClient implements AutoCloseable {
             ManagedChannelBuilder<?> builder = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                     .channelType(EpollDomainSocketChannel.class)
                     .eventLoopGroup(group)
+                    // grpc sets SO_KEEPALIVE on every channel; a unix socket has none, and Netty warns about it on
+                    // each connect. A null value removes the option again (grpc applies ours after its own).
+                    .withOption(ChannelOption.SO_KEEPALIVE, null)
                     .overrideAuthority("localhost")
                     .usePlaintext()
                     // containerd sends large answers (image indexes, content reads); 16 MiB like its Go client
                     .maxInboundMessageSize(16 << 20);
             builder = Objects.requireNonNull(channelCustomizer.apply(builder),
                     "the channel customizer returned null");
-            return new ContainerdClient(builder.build(), group, namespace, deadline);
+            return new ContainerdClient(builder.build(), group, namespace, deadline, socket.toString());
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
@@ -128,7 +136,7 @@ public final class ContainerdClient implements AutoCloseable {
      * A client over a channel the caller built (e.g. in-process); closing the client shuts that channel down.
      */
     public static ContainerdClient over(ManagedChannel channel, String namespace, Duration deadline) {
-        return new ContainerdClient(channel, null, namespace, deadline);
+        return new ContainerdClient(channel, null, namespace, deadline, null);
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads() {
@@ -227,11 +235,11 @@ public final class ContainerdClient implements AutoCloseable {
         return deadline.toMillis();
     }
 
-    private static <T> T call(String what, Supplier<T> call) throws ContainerdException {
+    private <T> T call(String what, Supplier<T> call) throws ContainerdException {
         try {
             return call.get();
         } catch (StatusRuntimeException e) {
-            throw new ContainerdException(what, e);
+            throw new ContainerdException(what, where, e);
         }
     }
 

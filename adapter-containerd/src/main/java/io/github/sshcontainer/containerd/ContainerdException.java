@@ -14,11 +14,29 @@ public class ContainerdException extends IOException {
 
     private final Status.Code code;
 
-    ContainerdException(String call, StatusRuntimeException cause) {
-        super("containerd " + call + " failed: " + cause.getStatus().getCode()
-                + (cause.getStatus().getDescription() == null ? "" : " (" + cause.getStatus().getDescription() + ")"),
-                cause);
+    ContainerdException(String call, String where, StatusRuntimeException cause) {
+        super("containerd " + call + (where == null ? "" : " on " + where) + " failed: " + describe(cause), cause);
         this.code = cause.getStatus().getCode();
+    }
+
+    /** The status code, its description and, for transport failures, the I/O error under it. */
+    private static String describe(StatusRuntimeException e) {
+        Status s = e.getStatus();
+        StringBuilder text = new StringBuilder(s.getCode().toString());
+        if (s.getDescription() != null) {
+            text.append(" (").append(s.getDescription()).append(')');
+        }
+        Throwable io = s.getCause();
+        if (io != null) {
+            text.append(": ").append(io.getClass().getSimpleName());
+            if (io.getMessage() != null) {
+                text.append(' ').append(io.getMessage());
+            }
+            if (io instanceof java.io.FileNotFoundException) {
+                text.append(" (no socket there)");
+            }
+        }
+        return text.toString();
     }
 
     /** The gRPC status code of the failure. */

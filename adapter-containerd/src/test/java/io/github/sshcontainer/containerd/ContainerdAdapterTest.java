@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The generated stubs, the SPI facts and the client's header and deadlines against an in-process gRPC server. */
 class ContainerdAdapterTest {
@@ -104,6 +106,18 @@ class ContainerdAdapterTest {
             assertEquals(Status.Code.DEADLINE_EXCEEDED, e.code());
             assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "the deadline did not end the call");
             assertTrue(e.getMessage().contains("Version"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aMissingSocketIsNamedInTheError(@TempDir Path dir) {
+        Path missing = dir.resolve("containerd.sock");
+        try (ContainerdClient client = ContainerdClient.connect(missing)) {
+            ContainerdException e = assertThrows(ContainerdException.class, client::version);
+            assertEquals(Status.Code.UNAVAILABLE, e.code());
+            assertTrue(e.getMessage().startsWith("containerd Version on " + missing + " failed: UNAVAILABLE"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("no socket there"), e.getMessage());
         }
     }
 
