@@ -1,0 +1,133 @@
+package io.github.sshcontainer.containerd;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+import io.github.sshcontainer.tunnel.Tunnel;
+import io.github.sshcontainer.tunnel.runtime.RuntimeAdapter;
+import io.grpc.ManagedChannelBuilder;
+
+/**
+ * The {@link RuntimeAdapter} for containerd: a {@link ContainerdClient} (gRPC) on the tunnel's private local unix
+ * socket. Found by {@link java.util.ServiceLoader} as {@code "containerd"}.
+ *
+ * <pre>{@code
+ * RuntimeAdapter<ContainerdClient> ctrd = new ContainerdAdapter().withNamespace("k8s.io");
+ * try (RuntimeConnection<ContainerdClient> c = RuntimeConnection.open(ctrd, target, sshOptions)) {
+ *     System.out.println(c.client().version());
+ * }
+ * }</pre>
+ */
+public final class ContainerdAdapter implements RuntimeAdapter<ContainerdClient> {
+    /** The name users type: {@code containerd}. */
+    public static final String NAME = "containerd";
+
+    private final String namespace;
+    private final Duration deadline;
+    private final UnaryOperator<ManagedChannelBuilder<?>> channelCustomizer;
+
+    /** Namespace {@value ContainerdClient#DEFAULT_NAMESPACE}, 10 s deadlines, the default channel. */
+    public ContainerdAdapter() {
+        this(ContainerdClient.DEFAULT_NAMESPACE, ContainerdClient.DEFAULT_DEADLINE, UnaryOperator.identity());
+    }
+
+    private ContainerdAdapter(String namespace, Duration deadline,
+            UnaryOperator<ManagedChannelBuilder<?>> channelCustomizer) {
+        this.namespace = Objects.requireNonNull(namespace, "namespace");
+        if (namespace.isBlank()) {
+            throw new IllegalArgumentException("the containerd namespace must not be empty");
+        }
+        this.deadline = Objects.requireNonNull(deadline, "deadline");
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("the deadline must be positive");
+        }
+        this.channelCustomizer = Objects.requireNonNull(channelCustomizer, "channelCustomizer");
+    }
+
+    /** This adapter with clients working in {@code namespace} (e.g. {@code k8s.io}). */
+    public ContainerdAdapter withNamespace(String namespace) {
+        return new ContainerdAdapter(namespace, deadline, channelCustomizer);
+    }
+
+    /** This adapter with another deadline for every call. */
+    public ContainerdAdapter withDeadline(Duration deadline) {
+        return new ContainerdAdapter(namespace, deadline, channelCustomizer);
+    }
+
+    /** This adapter with {@code customizer} changing the gRPC channel builder before it is built. */
+    public ContainerdAdapter withChannel(UnaryOperator<ManagedChannelBuilder<?>> customizer) {
+        return new ContainerdAdapter(namespace, deadline, customizer);
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    public Duration deadline() {
+        return deadline;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Class<ContainerdClient> clientType() {
+        return ContainerdClient.class;
+    }
+
+    /** {@code /run/containerd/containerd.sock} (rootful), then {@code /run/user/UID/containerd/containerd.sock}. */
+    @Override
+    public List<String> socketCandidates(int remoteUid) {
+        return List.of("/run/containerd/containerd.sock", "/run/user/" + remoteUid + "/containerd/containerd.sock");
+    }
+
+    @Override
+    public String environmentVariable() {
+        return "CONTAINERD_ADDRESS";
+    }
+
+    /** The bare path of the tunnel's local socket: containerd's tools take a path, not a URI. */
+    @Override
+    public String environmentValue(Tunnel tunnel) {
+        return localSocket(tunnel).toString();
+    }
+
+    /**
+     * A client on the tunnel's local unix socket; does not connect yet.
+     *
+     * @throws IllegalArgumentException for a tunnel without a local unix socket
+     */
+    @Override
+    public ContainerdClient createClient(Tunnel tunnel) {
+        return ContainerdClient.connect(localSocket(tunnel), namespace, deadline, channelCustomizer);
+    }
+
+    private static Path localSocket(Tunnel tunnel) {
+        return tunnel.localSocket().orElseThrow(() -> new IllegalArgumentException("the containerd adapter needs a "
+                + "tunnel with a local unix socket (TunnelBuilder.privateLocalSocket(), the default)"));
+    }
+
+    /** Asks containerd for its version. */
+    @Override
+    public void checkReady(ContainerdClient client) throws IOException {
+        client.version();
+    }
+
+    /** {@code containerd VERSION (REVISION)}. */
+    @Override
+    public String describe(ContainerdClient client) throws IOException {
+        ContainerdClient.Version v = client.version();
+        return "containerd " + v.version() + " (" + v.revision() + ")";
+    }
+
+    @Override
+    public void closeClient(ContainerdClient client) {
+        client.close();
+    }
+}
