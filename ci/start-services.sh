@@ -4,9 +4,9 @@
 #   dockerd    -> /var/run/docker.sock              (answers `docker version`)
 #   registry   -> http://127.0.0.1:5000             (docker-registry; answers `curl /v2/`), seeded with
 #                 127.0.0.1:5000/busybox:latest: one layer of busybox-static (Docker Hub is unreachable here)
+#   podman    -> /run/podman/podman.sock            (`podman system service`; answers GET /v4.0.0/libpod/_ping)
 # Idempotent: a daemon that already answers is left alone (and not recorded, so stop-services.sh won't stop it).
 # Logs and pid files go to ${SSHC_CI_DIR:-/tmp/sshc-ci}. Must run as root.
-# The Podman API service comes with a later issue.
 #
 # Notes on this kind of machine (Debian 12, no systemd, cgroup v1 hybrid, iptables-nft):
 # - dockerd needs no extra flags: it sets up docker0 and its nf_tables-backed iptables rules itself, and
@@ -98,3 +98,21 @@ else
   registry_has_busybox
   echo "== $REGISTRY_IMAGE pushed"
 fi
+
+# The Podman API service. Without systemd and on cgroup v1, `podman run` fails on setrlimit and on the systemd
+# cgroup manager unless /etc/containers/containers.conf says otherwise. An existing file is the machine's own:
+# it is left alone (with a warning when it lacks our settings).
+PODMAN_SOCK=/run/podman/podman.sock
+PODMAN_CONF=/etc/containers/containers.conf
+if [[ ! -e $PODMAN_CONF ]]; then
+  echo "== writing $PODMAN_CONF (no ulimits, cgroupfs, runc)"
+  mkdir -p "$(dirname "$PODMAN_CONF")"
+  printf '%s\n' '# written by ssh-container ci/start-services.sh' '[containers]' 'default_ulimits = []' '' '[engine]' \
+    'cgroup_manager = "cgroupfs"' 'runtime = "runc"' >"$PODMAN_CONF"
+elif ! grep -q 'cgroup_manager *= *"cgroupfs"' "$PODMAN_CONF" || ! grep -q 'default_ulimits *= *\[ *\]' "$PODMAN_CONF"; then
+  echo "!! $PODMAN_CONF exists without default_ulimits = [] / cgroup_manager = \"cgroupfs\"; leaving it alone," \
+    "but podman run may fail here" >&2
+fi
+mkdir -p "$(dirname "$PODMAN_SOCK")"
+podman_up() { [[ -S $PODMAN_SOCK ]] && curl -fsS --max-time 2 --unix-socket "$PODMAN_SOCK" http://d/v4.0.0/libpod/_ping; }
+start podman podman_up -- podman system service --time=0 "unix://$PODMAN_SOCK"

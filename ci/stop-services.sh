@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops the daemons ci/start-services.sh started (those with a pid file in ${SSHC_CI_DIR:-/tmp/sshc-ci}),
-# in reverse order: the registry, then dockerd (it stops its containers through containerd), then containerd.
+# in reverse order: the Podman API service, the registry, then dockerd (it stops its containers through containerd), then containerd.
 # Daemons that were already running before start-services.sh are not touched. Idempotent.
 set -euo pipefail
 
@@ -25,6 +25,7 @@ stop() {
   rm -f "$pidfile"
 }
 
+stop podman
 stop docker-registry
 stop dockerd
 stop containerd

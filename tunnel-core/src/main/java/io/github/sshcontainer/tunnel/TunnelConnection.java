@@ -25,6 +25,17 @@ public interface TunnelConnection extends Closeable {
     /** Bytes to the remote endpoint; a write returns once the bytes are handed to the SSH session. */
     OutputStream outputStream();
 
+    /**
+     * How long a read from {@link #inputStream()} may wait for data before it fails with a
+     * {@link java.net.SocketTimeoutException} (the connection stays usable, like a socket's {@code SO_TIMEOUT}).
+     * Zero (the default) waits without limit.
+     *
+     * @throws UnsupportedOperationException when this kind of connection cannot time reads out
+     */
+    default void setReadTimeout(java.time.Duration timeout) {
+        throw new UnsupportedOperationException("read timeouts are not supported by " + getClass().getName());
+    }
+
     /** Half-close: the remote end reads end-of-stream, and can still answer. */
     void shutdownOutput() throws IOException;
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.net.SocketTimeoutException;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -28,6 +29,8 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
     private boolean closed;
     private boolean lost;
     private boolean counted = true;
+    /** {@link #setReadTimeout}: 0 waits forever. */
+    private volatile long readTimeoutMillis;
 
     public InProcessConnection(StatsCounter stats) {
         this.stats = stats;
@@ -88,6 +91,14 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
     }
 
     @Override
+    public void setReadTimeout(java.time.Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("read timeout must not be negative");
+        }
+        readTimeoutMillis = timeout.toMillis() == 0 && !timeout.isZero() ? 1 : timeout.toMillis();
+    }
+
+    @Override
     public void shutdownOutput() {
         channel.shutdownOutput();
     }
@@ -113,6 +124,8 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
             return 0;
         }
         int n;
+        long timeout = readTimeoutMillis;
+        long deadline = timeout == 0 ? 0 : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         synchronized (this) {
             while (chunks.isEmpty()) {
                 if (remoteEof) {
@@ -130,7 +143,16 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
                     throw new IOException("connection is closed");
                 }
                 try {
-                    wait();
+                    if (deadline == 0) {
+                        wait();
+                    } else {
+                        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                        if (left <= 0) {
+                            throw new SocketTimeoutException("no data from " + channel.endpoint() + " within "
+                                    + timeout + " ms");
+                        }
+                        wait(left);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted while reading from the tunnel");
