@@ -51,9 +51,7 @@ class ContainerdAdapterIT {
         Requirements.requireUnixSocket(SOCK);
         sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
         Path knownHosts = tmp.resolve("known_hosts");
-        sshd.writeKnownHosts(knownHosts);
-        options = SshOptions.builder().identity(sshd.clientKey()).knownHosts(knownHosts).sshConfig(null)
-                .useAgent(false).connectTimeout(Duration.ofSeconds(5)).build();
+        options = sshd.clientOptions(knownHosts).build();
         target = SshTarget.parse("ssh://" + sshd.user() + "@" + sshd.host() + ":" + sshd.port());
         direct = ContainerdClient.connect(SOCK);
     }

@@ -16,7 +16,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -79,9 +78,7 @@ class DockerAdapterIT {
         Requirements.requireUnixSocket(DOCKER_SOCK);
         sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
         Path knownHosts = tmp.resolve("known_hosts");
-        sshd.writeKnownHosts(knownHosts);
-        options = SshOptions.builder().identity(sshd.clientKey()).knownHosts(knownHosts).sshConfig(null)
-                .useAgent(false).connectTimeout(Duration.ofSeconds(5)).build();
+        options = sshd.clientOptions(knownHosts).build();
         target = SshTarget.parse("ssh://" + sshd.user() + "@" + sshd.host() + ":" + sshd.port() + DOCKER_SOCK);
         URI daemon = URI.create("unix://" + DOCKER_SOCK);
         direct = DockerClientImpl.getInstance(new DefaultDockerClientConfig.Builder().withDockerHost(daemon.toString())

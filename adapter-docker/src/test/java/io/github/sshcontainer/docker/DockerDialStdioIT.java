@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -53,9 +52,7 @@ class DockerDialStdioIT {
         sshd = OpenSshServer.startOrSkip(OpenSshServer.builder().allowStreamLocalForwarding(false)
                 .extraConfig("MaxSessions 10"));
         Path knownHosts = tmp.resolve("known_hosts");
-        sshd.writeKnownHosts(knownHosts);
-        options = SshOptions.builder().identity(sshd.clientKey()).knownHosts(knownHosts).sshConfig(null)
-                .useAgent(false).connectTimeout(Duration.ofSeconds(5)).build();
+        options = sshd.clientOptions(knownHosts).build();
         target = SshTarget.parse("ssh://" + sshd.user() + "@" + sshd.host() + ":" + sshd.port() + DOCKER_SOCK);
     }
 
@@ -70,7 +67,7 @@ class DockerDialStdioIT {
     void withoutAPathTheDiscoveredSocketFallsBackToDialStdioToo() throws Exception {
         Requirements.require(DOCKER_SOCK.equals(Path.of("/var/run/docker.sock")),
                 "discovery finds the daemon only at its default path");
-        SshTarget noPath = SshTarget.of(sshd.user(), sshd.host(), sshd.port());
+        SshTarget noPath = sshd.target();
         try (RuntimeConnection<DockerClient> docker = DockerOverSsh.connect(noPath, options)) {
             assertEquals("`" + DockerOverSsh.dialStdioCommand(DOCKER_SOCK.toString()) + "`", docker.tunnel().remote().toString());
             docker.client().pingCmd().exec();

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
 import com.github.dockerjava.api.DockerClient;
@@ -35,9 +34,7 @@ class DockerHostEnvIT {
         Requirements.requireUnixSocket(DockerAdapterIT.DOCKER_SOCK);
         sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
         Path knownHosts = tmp.resolve("known_hosts");
-        sshd.writeKnownHosts(knownHosts);
-        options = SshOptions.builder().identity(sshd.clientKey()).knownHosts(knownHosts).sshConfig(null)
-                .useAgent(false).connectTimeout(Duration.ofSeconds(5)).build();
+        options = sshd.clientOptions(knownHosts).build();
         sshHost = "ssh://" + sshd.user() + "@127.0.0.1:" + sshd.port();
     }
 

@@ -96,9 +96,7 @@ abstract class DockerWorkflowSuite {
         Files.setPosixFilePermissions(publicKeys, PosixFilePermissions.fromString("rw-r--r--"));
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
         Path knownHosts = tmp.resolve("known_hosts");
-        sshd.writeKnownHosts(knownHosts);
-        options = SshOptions.builder().identity(sshd.clientKey()).knownHosts(knownHosts).sshConfig(null)
-                .useAgent(false).connectTimeout(Duration.ofSeconds(5)).build();
+        options = sshd.clientOptions(knownHosts).build();
         docker = connect(target(sshd.user()), options);
         client = docker.client();
     }

@@ -14,7 +14,6 @@ import java.io.PipedOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 import com.github.dockerjava.api.DockerClient;
@@ -57,9 +56,7 @@ class InProcessDockerIT {
         Requirements.requireUnixSocket(DOCKER_SOCK);
         sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
         Path knownHosts = tmp.resolve("known_hosts");
-        sshd.writeKnownHosts(knownHosts);
-        options = SshOptions.builder().identity(sshd.clientKey()).knownHosts(knownHosts).sshConfig(null)
-                .useAgent(false).connectTimeout(Duration.ofSeconds(5)).build();
+        options = sshd.clientOptions(knownHosts).build();
         target = SshTarget.parse("ssh://" + sshd.user() + "@" + sshd.host() + ":" + sshd.port() + DOCKER_SOCK);
         URI daemon = URI.create("unix://" + DOCKER_SOCK);
         direct = DockerClientImpl.getInstance(new DefaultDockerClientConfig.Builder().withDockerHost(daemon.toString())

@@ -14,7 +14,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,10 +51,8 @@ class PodmanIT {
         Requirements.requireUnixSocket(PODMAN_SOCK);
         sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
         Path knownHosts = tmp.resolve("known_hosts");
-        sshd.writeKnownHosts(knownHosts);
-        options = SshOptions.builder().identity(sshd.clientKey()).knownHosts(knownHosts).sshConfig(null)
-                .useAgent(false).connectTimeout(Duration.ofSeconds(5)).build();
-        host = SshTarget.of(sshd.user(), sshd.host(), sshd.port());
+        options = sshd.clientOptions(knownHosts).build();
+        host = sshd.target();
     }
 
     @AfterAll

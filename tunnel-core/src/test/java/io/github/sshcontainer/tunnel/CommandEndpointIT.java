@@ -63,12 +63,11 @@ class CommandEndpointIT {
     }
 
     static SshOptions options() {
-        return SshOptions.builder().identity(sshd.clientKey()).knownHosts(knownHosts).sshConfig(null).useAgent(false)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        return sshd.clientOptions(knownHosts).build();
     }
 
     static SshTarget target() {
-        return SshTarget.of(sshd.user(), sshd.host(), sshd.port());
+        return sshd.target();
     }
 
     static Tunnel open(String command) throws SshTunnelException {

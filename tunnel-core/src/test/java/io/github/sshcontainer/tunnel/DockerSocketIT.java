@@ -71,8 +71,7 @@ class DockerSocketIT {
     }
 
     static Tunnel open(String user) throws SshTunnelException {
-        SshOptions o = SshOptions.builder().identity(sshd.clientKey()).knownHosts(knownHosts).sshConfig(null)
-                .useAgent(false).connectTimeout(Duration.ofSeconds(5)).build();
+        SshOptions o = sshd.clientOptions(knownHosts).build();
         return Tunnel.to(SshTarget.of(user, sshd.host(), sshd.port()), RemoteEndpoint.unixSocket(DOCKER_SOCK.toString()))
                 .options(o).open();
     }

@@ -75,7 +75,7 @@ class TunnelIT {
     }
 
     static SshTarget target() {
-        return SshTarget.of(sshd.user(), sshd.host(), sshd.port());
+        return sshd.target();
     }
 
     static Tunnel open(RemoteEndpoint remote) throws SshTunnelException {

@@ -58,9 +58,8 @@ class RuntimeConnectionIT {
         echo = UnixEchoServer.start();
         notEcho = UnixSinkServer.start();
         Path kh = tmp.resolve("known_hosts");
-        sshd.writeKnownHosts(kh);
-        options = SshOptions.builder().identity(sshd.clientKey()).knownHosts(kh).sshConfig(null).useAgent(false).build();
-        target = SshTarget.of(sshd.user(), sshd.host(), sshd.port());
+        options = sshd.clientOptions(kh).build();
+        target = sshd.target();
     }
 
     @AfterAll

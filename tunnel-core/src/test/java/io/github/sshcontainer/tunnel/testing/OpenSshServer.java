@@ -23,6 +23,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import io.github.sshcontainer.tunnel.SshOptions;
+import io.github.sshcontainer.tunnel.SshTarget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -153,6 +155,21 @@ public final class OpenSshServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Client options that trust this server and log in with {@link #clientKey()}: writes {@code knownHosts}, reads
+     * no ssh_config, uses no agent, 5 s connect timeout. Tests adjust the builder further where they need to.
+     */
+    public SshOptions.Builder clientOptions(Path knownHosts) {
+        writeKnownHosts(knownHosts);
+        return SshOptions.builder().identity(clientKey()).knownHosts(knownHosts).sshConfig(null).useAgent(false)
+                .connectTimeout(Duration.ofSeconds(5));
+    }
+
+    /** {@code ssh://USER@127.0.0.1:PORT}, the user being {@link #user()}. */
+    public SshTarget target() {
+        return SshTarget.of(user(), host(), port());
     }
 
     /** An authorized ed25519 private key (OpenSSH format) without passphrase. */
