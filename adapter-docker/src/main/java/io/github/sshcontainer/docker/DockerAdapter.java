@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -14,11 +16,13 @@ import java.util.function.UnaryOperator;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.github.sshcontainer.tunnel.Tunnel;
+import io.github.sshcontainer.tunnel.runtime.ContainerSummary;
 import io.github.sshcontainer.tunnel.runtime.RuntimeAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -204,6 +208,28 @@ public final class DockerAdapter implements RuntimeAdapter<DockerClient> {
                     + v.getArch();
         } catch (RuntimeException e) {
             throw new IOException("the Docker daemon did not answer GET /version: " + rootCause(e), e);
+        }
+    }
+
+    /** {@code GET /containers/json}: Docker's id, image, state, status ({@code Up 3 minutes}) and names. */
+    @Override
+    public List<ContainerSummary> listContainers(DockerClient client, boolean all) throws IOException {
+        try {
+            List<ContainerSummary> result = new ArrayList<>();
+            for (Container c : client.listContainersCmd().withShowAll(all).exec()) {
+                List<String> names = new ArrayList<>();
+                if (c.getNames() != null) {
+                    for (String name : c.getNames()) {
+                        names.add(name.startsWith("/") ? name.substring(1) : name);
+                    }
+                }
+                String state = c.getState() == null ? "unknown" : c.getState().toLowerCase(Locale.ROOT);
+                result.add(new ContainerSummary(c.getId(), String.valueOf(c.getImage()), state,
+                        c.getStatus() == null ? state : c.getStatus(), names));
+            }
+            return result;
+        } catch (RuntimeException e) {
+            throw new IOException("the Docker daemon did not answer GET /containers/json: " + rootCause(e), e);
         }
     }
 

@@ -14,6 +14,7 @@ import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.Tunnel;
 import io.github.sshcontainer.tunnel.TunnelBuilder;
+import io.github.sshcontainer.tunnel.runtime.ContainerSummary;
 import io.github.sshcontainer.tunnel.runtime.RuntimeAdapter;
 import io.github.sshcontainer.tunnel.runtime.RuntimeConnection;
 
@@ -100,6 +101,18 @@ public final class InProcessDockerAdapter implements RuntimeAdapter<DockerClient
     @Override
     public void checkReady(DockerClient client) throws IOException {
         pinger.checkReady(client);
+    }
+
+    /** As {@link DockerAdapter#describe(DockerClient)}. */
+    @Override
+    public String describe(DockerClient client) throws IOException {
+        return pinger.describe(client);
+    }
+
+    /** As {@link DockerAdapter#listContainers(DockerClient, boolean)}. */
+    @Override
+    public List<ContainerSummary> listContainers(DockerClient client, boolean all) throws IOException {
+        return pinger.listContainers(client, all);
     }
 
     /** Closes the client and its connections. */

@@ -45,6 +45,7 @@ import com.github.dockerjava.api.model.Frame;
 import io.github.sshcontainer.tunnel.RemoteUnavailableException;
 import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
+import io.github.sshcontainer.tunnel.runtime.ContainerSummary;
 import io.github.sshcontainer.tunnel.runtime.RuntimeConnection;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import io.github.sshcontainer.tunnel.testing.Requirements;
@@ -282,6 +283,30 @@ abstract class DockerWorkflowSuite {
         assertTrue(apart >= 500, "\"one\" came while the container ran, a second before \"two\": " + apart + " ms apart");
         assertEquals(0, client.waitContainerCmd(id).start().awaitStatusCode(30, SECONDS));
         remove(id);
+    }
+
+    @Test
+    void theAdapterListsRunningAndStoppedContainers() throws Exception {
+        String id = create("ps", false, "sleep", "60");
+        client.startContainerCmd(id).exec();
+        ContainerSummary running = find(docker.adapter().listContainers(client, false), id);
+        assertEquals("running", running.state());
+        assertTrue(running.status().startsWith("Up"), running.status());
+        assertEquals(List.of(RUN + "-ps"), running.names(), "names without Docker's leading /");
+        assertEquals(BUSYBOX, running.image());
+        assertEquals(id.substring(0, 12), running.shortId());
+
+        client.killContainerCmd(id).exec();
+        assertEquals(137, client.waitContainerCmd(id).start().awaitStatusCode(30, SECONDS));
+        assertTrue(docker.adapter().listContainers(client, false).stream().noneMatch(c -> c.id().equals(id)),
+                "a stopped container is not listed without all");
+        assertEquals("exited", find(docker.adapter().listContainers(client, true), id).state());
+        remove(id);
+    }
+
+    private static ContainerSummary find(List<ContainerSummary> list, String id) {
+        return list.stream().filter(c -> c.id().equals(id)).findFirst()
+                .orElseThrow(() -> new AssertionError(id + " not in " + list));
     }
 
     @Test

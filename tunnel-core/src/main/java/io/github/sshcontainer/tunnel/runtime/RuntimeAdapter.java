@@ -60,6 +60,17 @@ public interface RuntimeAdapter<C> {
         return name();
     }
 
+    /**
+     * Lists the runtime's containers, for {@code ssh-container ps}: running ones, or all of them with {@code all}.
+     * Default: not supported.
+     *
+     * @throws UnsupportedOperationException if this adapter cannot list containers (the default)
+     * @throws IOException saying what the daemon answered, or that it did not answer
+     */
+    default List<ContainerSummary> listContainers(C client, boolean all) throws IOException {
+        throw new UnsupportedOperationException("the " + name() + " adapter cannot list containers");
+    }
+
     /** Releases the client (connection pools, threads). Called before the tunnel closes. */
     void closeClient(C client) throws IOException;
 }
