@@ -275,7 +275,18 @@ public final class SshOptions {
             return this;
         }
 
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException if a named identity file exists but holds no private key (a public key, a
+         *         truncated or an unrelated file); a missing or unreadable one is reported when connecting
+         */
         public SshOptions build() {
+            for (Path key : identities) {
+                io.github.sshcontainer.tunnel.internal.IdentityFiles.problem(key).ifPresent(why -> {
+                    throw new IllegalArgumentException("identity file " + key + " is not a usable private key: " + why);
+                });
+            }
             return new SshOptions(this);
         }
 
