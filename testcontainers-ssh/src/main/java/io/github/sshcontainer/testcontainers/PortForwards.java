@@ -10,6 +10,7 @@ import java.util.Map;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.NetworkSettings;
 import com.github.dockerjava.api.model.Ports;
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * The published ports of the remote daemon's containers, forwarded to ports on this machine's 127.0.0.1 over the
  * tunnel's SSH session ({@link Tunnel#forward(RemoteEndpoint, int)}), and rewritten into the answers to
  * {@code GET /containers/ID/json} so that Testcontainers' {@code getMappedPort} names the local port. A container's
- * forwards live until it is removed through this client, or the JVM ends.
+ * forwards live until it is removed through this client, or the JVM ends. UDP ports cannot go through SSH: theirs
+ * stay as the Docker host published them.
  */
 final class PortForwards implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PortForwards.class);
@@ -54,7 +56,8 @@ final class PortForwards implements AutoCloseable {
         Map<String, Tunnel> forwards = byContainer.computeIfAbsent(container.getId(), id -> new LinkedHashMap<>());
         for (Map.Entry<ExposedPort, Ports.Binding[]> entry : network.getPorts().getBindings().entrySet()) {
             Ports.Binding[] published = entry.getValue();
-            if (published == null || published.length == 0) {
+            if (published == null || published.length == 0 || entry.getKey().getProtocol() != InternetProtocol.TCP) {
+                // UDP (and SCTP) cannot go through SSH: such bindings keep the Docker host's port
                 continue;
             }
             Map<Integer, Ports.Binding> local = new LinkedHashMap<>();
