@@ -61,10 +61,15 @@ abstract class Contender implements AutoCloseable {
 
     static void quiesce(Iterable<Tunnel> tunnels) {
         long deadline = System.nanoTime() + 5_000_000_000L;
+        boolean waited = false;
         for (Tunnel t : tunnels) {
             while (t.stats().openConnections() > 0 && System.nanoTime() < deadline) {
+                waited = true;
                 Sshd.sleep(10);
             }
+        }
+        if (waited) {
+            Sshd.sleep(300); // the SSH channels close one round trip after the local side
         }
     }
 
