@@ -76,6 +76,27 @@ public final class PodmanOverSsh {
     }
 
     /**
+     * Like {@link #connect(SshTarget, SshOptions)}, but the client is a docker-java {@code DockerClient} for Podman's
+     * Docker-compatible API ({@link PodmanDockerAdapter}), over the tunnel's in-process connections. Its
+     * {@link RuntimeConnection#environmentLine()} is {@code DOCKER_HOST=unix:///…}, for the docker CLI.
+     *
+     * @throws IllegalStateException when {@code ssh-container-docker} (and so docker-java) is not on the class path
+     */
+    public static RuntimeConnection<com.github.dockerjava.api.DockerClient> connectDockerCompatible(SshTarget target,
+            SshOptions ssh) throws IOException {
+        DockerCompatCheck.require();
+        return DockerCompat.connect(target, ssh);
+    }
+
+    /** Refers to the Docker classes, so that {@link PodmanOverSsh} loads without them. */
+    private static final class DockerCompat {
+        static RuntimeConnection<com.github.dockerjava.api.DockerClient> connect(SshTarget target, SshOptions ssh)
+                throws IOException {
+            return RuntimeConnection.open(new PodmanDockerAdapter(), target, ssh);
+        }
+    }
+
+    /**
      * Connects to the Podman service named by {@code CONTAINER_HOST}, like podman:
      * {@code ssh://user@host[:port]/run/podman/podman.sock}, or {@code ssh://user@host[:port]} (the socket is then
      * found as in {@link #connect(SshTarget, SshOptions)}). {@code CONTAINER_SSHKEY}, when set, is a private key

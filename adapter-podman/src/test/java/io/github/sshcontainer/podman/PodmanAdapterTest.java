@@ -143,4 +143,13 @@ class PodmanAdapterTest {
         assertEquals(base, PodmanOverSsh.withKey(base, " "));
         assertEquals(base, PodmanOverSsh.withKey(base, null));
     }
+
+    /** The unit tests run without adapter-docker and docker-java (see the pom): the Docker mode says what to add. */
+    @Test
+    void dockerCompatibleModeWithoutAdapterDockerSaysWhatToAdd() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> PodmanOverSsh.connectDockerCompatible(
+                io.github.sshcontainer.tunnel.SshTarget.parse("podman-host"),
+                io.github.sshcontainer.tunnel.SshOptions.defaults()));
+        assertTrue(e.getMessage().contains("io.github.sshcontainer:ssh-container-docker"), e.getMessage());
+    }
 }
