@@ -317,11 +317,10 @@ public final class PodmanClient implements AutoCloseable {
          * container that is not running is left as it is.
          */
         public void stop(String id, int timeoutSeconds) throws IOException {
-            OkHttpClient patient = http.newBuilder()
-                    .readTimeout(Duration.ofSeconds(timeoutSeconds).plus(http.readTimeoutMillis() == 0
-                            ? Duration.ZERO : Duration.ofMillis(http.readTimeoutMillis())))
-                    .build();
-            send(patient, "POST", prefix() + "/containers/" + segment(id) + "/stop",
+            if (timeoutSeconds < 0) {
+                throw new IllegalArgumentException("timeoutSeconds must not be negative");
+            }
+            send(patient(timeoutSeconds), "POST", prefix() + "/containers/" + segment(id) + "/stop",
                     Map.of("timeout", Integer.toString(timeoutSeconds)), "").close();
         }
 
@@ -339,9 +338,13 @@ public final class PodmanClient implements AutoCloseable {
             return out;
         }
 
-        /** {@code DELETE /containers/{id}?force=true}: removes it, running or not. */
+        /**
+         * {@code DELETE /containers/{id}?force=true}: removes it, running or not (a running one is stopped first:
+         * Podman waits up to its stop timeout, 10 s by default, before it kills it; this call waits that long too).
+         */
         public void remove(String id) throws IOException {
-            call("DELETE", "containers/" + segment(id), Map.of("force", "true"), null).close();
+            send(patient(STOP_TIMEOUT_SECONDS), "DELETE", prefix() + "/containers/" + segment(id),
+                    Map.of("force", "true"), null).close();
         }
 
         /**
@@ -517,6 +520,18 @@ public final class PodmanClient implements AutoCloseable {
             }
         }
         return idOrName;
+    }
+
+    /** Podman's default stop timeout: how long it waits after the stop signal before it kills. */
+    static final int STOP_TIMEOUT_SECONDS = 10;
+
+    /** The client with its read timeout (when it has one) longer by {@code seconds}, for calls Podman makes wait. */
+    private OkHttpClient patient(int seconds) {
+        if (http.readTimeoutMillis() == 0) {
+            return http;
+        }
+        return http.newBuilder().readTimeout(Duration.ofMillis(http.readTimeoutMillis()).plusSeconds(seconds))
+                .build();
     }
 
     private OkHttpClient withoutReadTimeout() {
