@@ -46,6 +46,51 @@ final class Json {
         return v == null || v instanceof Map || v instanceof List ? null : v.toString();
     }
 
+    /** {@code map.get(key)} when it is an object, else an empty map. */
+    static Map<?, ?> map(Map<?, ?> map, String key) {
+        Object v = map == null ? null : map.get(key);
+        return v instanceof Map ? (Map<?, ?>) v : Map.of();
+    }
+
+    /** {@code map.get(key)} when it is an array: its elements that are not objects or arrays, as strings. */
+    static List<String> strings(Map<?, ?> map, String key) {
+        Object v = map == null ? null : map.get(key);
+        List<String> out = new ArrayList<>();
+        if (v instanceof List) {
+            for (Object o : (List<?>) v) {
+                if (o != null && !(o instanceof Map) && !(o instanceof List)) {
+                    out.add(o.toString());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code map.get(key)} as a whole number, or 0 when it is missing or not a number. */
+    static long number(Map<?, ?> map, String key) {
+        Object v = map == null ? null : map.get(key);
+        return v instanceof Number ? ((Number) v).longValue() : 0;
+    }
+
+    /** The elements of the JSON array {@code text} that are objects; an empty list for anything else. */
+    static List<Map<?, ?>> objects(String text) {
+        List<Map<?, ?>> out = new ArrayList<>();
+        Object v;
+        try {
+            v = parse(text);
+        } catch (IllegalArgumentException e) {
+            return out;
+        }
+        if (v instanceof List) {
+            for (Object o : (List<?>) v) {
+                if (o instanceof Map) {
+                    out.add((Map<?, ?>) o);
+                }
+            }
+        }
+        return out;
+    }
+
     private Object value() {
         skipSpace();
         if (pos >= text.length()) {

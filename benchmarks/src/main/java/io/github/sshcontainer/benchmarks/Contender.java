@@ -55,6 +55,24 @@ abstract class Contender implements AutoCloseable {
         return null;
     }
 
+    /** Waits (up to 5 s) until connections closed by the client are gone on our side too. */
+    void quiesce() {
+    }
+
+    static void quiesce(Iterable<Tunnel> tunnels) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        boolean waited = false;
+        for (Tunnel t : tunnels) {
+            while (t.stats().openConnections() > 0 && System.nanoTime() < deadline) {
+                waited = true;
+                Sshd.sleep(10);
+            }
+        }
+        if (waited) {
+            Sshd.sleep(300); // the SSH channels close one round trip after the local side
+        }
+    }
+
     @Override
     public void close() {
     }
@@ -107,6 +125,11 @@ abstract class Contender implements AutoCloseable {
         }
 
         @Override
+        void quiesce() {
+            quiesce(tunnels.values());
+        }
+
+        @Override
         public void close() {
             tunnels.values().forEach(Tunnel::close);
         }
@@ -142,6 +165,11 @@ abstract class Contender implements AutoCloseable {
             List<Tunnel> list = tunnels.get(remote);
             Tunnel t = list.get(Math.floorMod(next.getAndIncrement(), list.size()));
             return Conn.of(t.openConnection());
+        }
+
+        @Override
+        void quiesce() {
+            tunnels.values().forEach(Contender::quiesce);
         }
 
         @Override

@@ -154,6 +154,7 @@ final class Harness implements AutoCloseable {
                 if (r.error() != null) {
                     continue;
                 }
+                contenders.forEach(Contender::quiesce);
                 try {
                     double v = measure.sample(contenders.get(i), r);
                     r.add(v);
@@ -237,12 +238,12 @@ final class Harness implements AutoCloseable {
                 null, (c, r) -> {
                     Concurrent.Outcome o = Concurrent.run(c, n, rounds);
                     double p99 = Result.percentileMicros(o.nanos, o.count, 99) / 1000;
-                    r.note("errors", o.errors);
-                    r.note("req/s", Report.num(o.count / o.seconds));
-                    r.note("open all s", Report.num(o.openSeconds));
-                    r.note("peak threads", o.peakThreads);
-                    r.note("threads before", o.threadsBefore);
-                    r.note("heap with all open MiB", Report.num(o.heapMiB));
+                    r.noteTotal("errors", o.errors);
+                    r.noteMedian("req/s", o.count / o.seconds);
+                    r.noteMedian("open all s", o.openSeconds);
+                    r.noteMedian("peak JVM threads", o.peakThreads);
+                    r.noteMedian("threads before", o.threadsBefore);
+                    r.noteMedian("heap with all open MiB", o.heapMiB);
                     if (c.socket(Contender.Remote.SINK) == null) {
                         r.note("load threads", Concurrent.WORKERS);
                     } else {

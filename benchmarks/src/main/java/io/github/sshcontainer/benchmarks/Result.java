@@ -43,6 +43,22 @@ final class Result {
         notes.put(key, String.valueOf(value));
     }
 
+    private final Map<String, List<Double>> noteSamples = new LinkedHashMap<>();
+
+    /** A per-repeat figure shown as its median over the repeats. */
+    synchronized void noteMedian(String key, double value) {
+        List<Double> list = noteSamples.computeIfAbsent(key, k -> new ArrayList<>());
+        list.add(value);
+        notes.put(key, Report.num(percentileOf(list, 50)));
+    }
+
+    /** A per-repeat count shown as its total over the repeats. */
+    synchronized void noteTotal(String key, long value) {
+        List<Double> list = noteSamples.computeIfAbsent(key, k -> new ArrayList<>());
+        list.add((double) value);
+        notes.put(key, Long.toString(list.stream().mapToLong(Double::longValue).sum()));
+    }
+
     synchronized void fail(String why) {
         if (error == null) {
             error = why;

@@ -9,8 +9,7 @@ import picocli.CommandLine.Option;
         description = "Drive Docker, containerd, Podman — any runtime on a unix socket — on a remote machine"
                 + " through SSH alone.",
         subcommands = {ForwardCommand.class, DemoCommand.class,
-            ExecCommand.class,
-            PsCommand.class},
+            ExecCommand.class, PsCommand.class, DoctorCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 other error, 2 usage, 3 authentication, 4 host key,",
             "5 cannot connect, 6 remote socket unavailable or forwarding refused."})
 final class SshContainerCommand implements Runnable {
