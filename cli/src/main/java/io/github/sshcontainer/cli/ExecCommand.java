@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
 import io.github.sshcontainer.tunnel.SshConnector;
@@ -45,6 +47,8 @@ final class ExecCommand implements Callable<Integer> {
 
     /** Exit code when the command cannot be started, as shells use for "command not found". */
     static final int CANNOT_RUN = 127;
+    /** The exit code when SIGTERM came before the command started (128 + 15, as a shell reports it). */
+    static final int TERMINATED = 143;
 
     /** Variables that would make the Docker CLI use TLS or another daemon despite {@code DOCKER_HOST}. */
     private static final List<String> DOCKER_OVERRIDES = List.of("DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",
@@ -102,6 +106,14 @@ final class ExecCommand implements Callable<Integer> {
                 pb.environment().put(k, v);
             }
         });
+        // the handlers go in before the command starts: a SIGTERM in between must not take the JVM's default
+        // path (exit 143 with the command left running)
+        AtomicReference<Process> started = new AtomicReference<>();
+        AtomicBoolean terminated = new AtomicBoolean();
+        passTermTo(started, terminated);
+        if (terminated.get()) {
+            return TERMINATED;
+        }
         Process process;
         try {
             process = pb.start();
@@ -111,8 +123,11 @@ final class ExecCommand implements Callable<Integer> {
             err.flush();
             return CANNOT_RUN;
         }
+        started.set(process);
         log().debug("started {} (pid {})", command, process.pid());
-        passTermTo(process);
+        if (terminated.get()) {
+            process.destroy(); // TERM arrived while the command was starting
+        }
         int exit = process.waitFor();
         log().debug("{} exited with {}", command.get(0), exit);
         return exit;
@@ -127,9 +142,15 @@ final class ExecCommand implements Callable<Integer> {
      * SIGTERM goes on to the command (the tunnels stay until it exits, so it can clean up through them); SIGINT
      * is left to the command, which gets it from the terminal with its process group.
      */
-    private static void passTermTo(Process process) {
+    private static void passTermTo(AtomicReference<Process> process, AtomicBoolean terminated) {
         try {
-            Signal.handle(new Signal("TERM"), s -> process.destroy());
+            Signal.handle(new Signal("TERM"), s -> {
+                terminated.set(true);
+                Process p = process.get();
+                if (p != null) {
+                    p.destroy();
+                }
+            });
             Signal.handle(new Signal("INT"), s -> log().debug("SIGINT: waiting for the command to exit"));
         } catch (IllegalArgumentException unsupported) {
             // no such signal here: the JVM's default handling stays
