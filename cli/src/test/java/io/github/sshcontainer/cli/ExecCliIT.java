@@ -72,7 +72,8 @@ class ExecCliIT {
         Requirements.requireUnixSocket(DOCKER);
         Requirements.requireUnixSocket(PODMAN);
         Requirements.requireUnixSocket(CONTAINERD);
-        Result r = CliRun.run(tmp, exec(List.of(), "sh", "-c", PRINT_VARIABLES + "; exit 7"));
+        // the -v after `--` is the command's (sh's $0 here), not ssh-container's --verbose: stderr stays empty
+        Result r = CliRun.run(tmp, exec(List.of(), "sh", "-c", PRINT_VARIABLES + "; exit 7", "-v"));
         assertEquals(7, r.exit(), r::toString);
         List<String> lines = r.out().lines().toList();
         assertEquals(3, lines.size(), r::toString);
