@@ -184,6 +184,43 @@ class DoctorIT {
     }
 
     @Test
+    void sessionsDisabledStillReachesTheDaemonAndSaysWhyNothingWasChecked() throws Exception {
+        Requirements.requireUnixSocket(DOCKER);
+        try (OpenSshServer noSessions = OpenSshServer.startOrSkip(OpenSshServer.builder()
+                .extraConfig("MaxSessions 0"))) {
+            Path kh = dir.resolve("known_hosts");
+            noSessions.writeKnownHosts(kh);
+            String[] r = doctor(args(noSessions, kh, noSessions.user()).toArray(String[]::new));
+            assertEquals("0", r[0], r[1] + r[2]);
+            assertTrue(line(r[1], "remote user").contains("MaxSessions"), r[1]);
+            assertOk(r[1], "docker daemon", "Docker Engine");
+            assertOk(r[1], "streamlocal forwarding", "allowed");
+        }
+    }
+
+    @Test
+    void aServerAtItsMaxStartupsIsNamed() throws Exception {
+        try (OpenSshServer busy = OpenSshServer.startOrSkip(OpenSshServer.builder().extraConfig("MaxStartups 1:100:1"));
+                java.net.Socket holder = new java.net.Socket("127.0.0.1", busy.port())) {
+            // an unauthenticated connection that never speaks fills MaxStartups
+            holder.getInputStream().read(new byte[64]);
+            Path kh = dir.resolve("known_hosts");
+            busy.writeKnownHosts(kh);
+            String[] r = doctor(args(busy, kh, busy.user()).toArray(String[]::new));
+            assertEquals("1", r[0], r[1] + r[2]);
+            assertOk(r[1], "tcp", "accepts connections");
+            // sshd may let the doctor's banner probe in and drop the SSH connection after it, or drop the probe
+            String server = line(r[1], "server");
+            String failed = server.startsWith("✓ ") || server.startsWith("[ok] ") ? line(r[1], "ssh connection")
+                    : server;
+            assertNotNull(failed, r[1]);
+            assertTrue(failed.contains("no SSH banner") || failed.contains("closed it before identifying itself"),
+                    r[1]);
+            assertTrue(r[1].contains("MaxStartups"), r[1]);
+        }
+    }
+
+    @Test
     void aHostBehindAProxyCommandFromSshConfig() throws Exception {
         Requirements.require(Files.isExecutable(Path.of("/usr/bin/socat")), "socat (apt-get install socat)");
         Path kh = dir.resolve("known_hosts");

@@ -191,6 +191,13 @@ public final class SshConnector implements AutoCloseable {
                         + entry.getPort() + " (" + target + ") through " + proxy.describe() + ": "
                         + rootCause(e).getMessage(), e);
             }
+            if (proxy == null && session.getServerVersion() == null) {
+                throw new SshTunnelException(Failure.CONNECT, "the SSH server at " + where + " (" + target
+                        + ") accepted the TCP connection but closed it before identifying itself: sshd dropped it,"
+                        + " most likely because too many connections were not yet authenticated (sshd_config"
+                        + " MaxStartups; retry later or raise it), or a TCP wrapper or ban list (fail2ban) refuses this"
+                        + " address (" + rootCause(e).getMessage() + ")", e);
+            }
             throw authFailure(where, session, methods, e);
         }
     }
