@@ -120,11 +120,18 @@ final class Doctor {
             socket.connect(socketAddress, (int) options.connectTimeout().toMillis());
             d.ok("tcp", address.getHostAddress() + ":" + entry.getPort() + " accepts connections (" + millis(t1) + ")");
             socket.setSoTimeout((int) options.connectTimeout().toMillis());
-            String banner = banner(socket.getInputStream());
+            List<String> preamble = new ArrayList<>();
+            String banner = banner(socket.getInputStream(), preamble);
             if (banner == null) {
-                d.fail("server", "no SSH banner from " + address.getHostAddress() + ":" + entry.getPort(),
-                        "something other than sshd listens on port " + entry.getPort() + ", or sshd refuses us"
-                                + " (MaxStartups, TCP wrappers); check the port and sshd's log");
+                String said = String.join(" | ", preamble);
+                boolean maxStartups = said.contains("MaxStartups");
+                d.fail("server", "no SSH banner from " + address.getHostAddress() + ":" + entry.getPort()
+                        + (said.isEmpty() ? " (it closed the connection)" : "; the server said: " + said),
+                        maxStartups ? "sshd refuses new connections while too many are unauthenticated (sshd_config"
+                                + " MaxStartups): retry later, find who holds connections open (ss -tn on the server),"
+                                + " or raise MaxStartups"
+                                : "something other than sshd listens on port " + entry.getPort() + ", or sshd refuses"
+                                + " this address (MaxStartups, TCP wrappers, fail2ban); check the port and sshd's log");
                 return false;
             }
             d.ok("server", banner);
@@ -143,7 +150,7 @@ final class Doctor {
     }
 
     /** The server's identification line ({@code SSH-2.0-...}); lines before it are skipped. Null if none. */
-    private static String banner(InputStream in) throws IOException {
+    private static String banner(InputStream in, List<String> preamble) throws IOException {
         for (int lines = 0; lines < 20; lines++) {
             StringBuilder line = new StringBuilder();
             int c;
@@ -154,6 +161,9 @@ final class Doctor {
             }
             if (line.toString().startsWith("SSH-")) {
                 return line.toString();
+            }
+            if (!line.isEmpty()) {
+                preamble.add(line.toString());
             }
             if (c < 0) {
                 return null;

@@ -19,17 +19,12 @@ class ExplainedErrorsIT {
     @Test
     void aConnectionDroppedBeforeTheBannerNamesMaxStartups() throws Exception {
         try (OpenSshServer sshd = OpenSshServer.startOrSkip(OpenSshServer.builder().extraConfig("MaxStartups 1:100:1"));
-                Socket holder = new Socket(sshd.host(), sshd.port())) {
-            holder.getInputStream().read(new byte[64]); // its banner came; it never answers: MaxStartups is full
-            try (SshConnector connector = SshConnector.create(sshd.clientOptions(dir.resolve("kh")).build())) {
-                SshTunnelException e = assertThrows(SshTunnelException.class,
-                        () -> connector.connect(sshd.target()).close());
-                assertEquals(Failure.CONNECT, e.failure(), e.getMessage());
-                assertTrue(e.getMessage().contains("closed it before identifying itself"), e.getMessage());
-                assertTrue(e.getMessage().contains("MaxStartups"), e.getMessage());
-            }
-            holder.close();
-            // once the slot is free the same connector gets in
+                Socket holder = sshd.holdUnauthenticatedConnection();
+                SshConnector connector = SshConnector.create(sshd.clientOptions(dir.resolve("kh")).build())) {
+            SshTunnelException e = assertThrows(SshTunnelException.class, () -> connector.connect(sshd.target()).close());
+            assertEquals(Failure.CONNECT, e.failure(), e.getMessage());
+            assertTrue(e.getMessage().contains("closed it before identifying itself"), e.getMessage());
+            assertTrue(e.getMessage().contains("MaxStartups"), e.getMessage());
         }
     }
 
