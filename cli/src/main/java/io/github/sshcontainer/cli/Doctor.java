@@ -120,11 +120,18 @@ final class Doctor {
             socket.connect(socketAddress, (int) options.connectTimeout().toMillis());
             d.ok("tcp", address.getHostAddress() + ":" + entry.getPort() + " accepts connections (" + millis(t1) + ")");
             socket.setSoTimeout((int) options.connectTimeout().toMillis());
-            String banner = banner(socket.getInputStream());
+            List<String> preamble = new ArrayList<>();
+            String banner = banner(socket.getInputStream(), preamble);
             if (banner == null) {
-                d.fail("server", "no SSH banner from " + address.getHostAddress() + ":" + entry.getPort(),
-                        "something other than sshd listens on port " + entry.getPort() + ", or sshd refuses us"
-                                + " (MaxStartups, TCP wrappers); check the port and sshd's log");
+                String said = String.join(" | ", preamble);
+                boolean maxStartups = said.contains("MaxStartups");
+                d.fail("server", "no SSH banner from " + address.getHostAddress() + ":" + entry.getPort()
+                        + (said.isEmpty() ? " (it closed the connection)" : "; the server said: " + said),
+                        maxStartups ? "sshd refuses new connections while too many are unauthenticated (sshd_config"
+                                + " MaxStartups): retry later, find who holds connections open (ss -tn on the server),"
+                                + " or raise MaxStartups"
+                                : "something other than sshd listens on port " + entry.getPort() + ", or sshd refuses"
+                                + " this address (MaxStartups, TCP wrappers, fail2ban); check the port and sshd's log");
                 return false;
             }
             d.ok("server", banner);
@@ -143,7 +150,7 @@ final class Doctor {
     }
 
     /** The server's identification line ({@code SSH-2.0-...}); lines before it are skipped. Null if none. */
-    private static String banner(InputStream in) throws IOException {
+    private static String banner(InputStream in, List<String> preamble) throws IOException {
         for (int lines = 0; lines < 20; lines++) {
             StringBuilder line = new StringBuilder();
             int c;
@@ -154,6 +161,9 @@ final class Doctor {
             }
             if (line.toString().startsWith("SSH-")) {
                 return line.toString();
+            }
+            if (!line.isEmpty()) {
+                preamble.add(line.toString());
             }
             if (c < 0) {
                 return null;
@@ -224,8 +234,10 @@ final class Doctor {
             groups = idLines.get(2).trim();
             d.ok("remote user", user + " (uid " + uid + ", groups " + groups + ")");
         } else {
-            d.add("remote user", Diagnosis.Status.WARN, "cannot run `id` (" + id.describe() + "); assuming uid 0",
-                    "allow a shell for this user, or name the socket in the target: ssh://host/path/to.sock");
+            d.add("remote user", Diagnosis.Status.WARN, "cannot run `id` (" + (id.status == -1 ? id.err : id.describe())
+                    + "); assuming uid 0 and trying the sockets without checking them first",
+                    "allow commands for this user (sshd_config MaxSessions > 0), or name the socket in the target:"
+                    + " ssh://host/path/to.sock");
         }
         if (adapters.isEmpty()) {
             d.fail("runtimes", "no runtime adapter on the class path", "add an adapter artifact, e.g."
@@ -245,7 +257,27 @@ final class Doctor {
     private <C> boolean runtime(Diagnosis d, SshConnector connector, ClientSession session, RuntimeAdapter<C> adapter,
             int uid, String user, String groups) throws IOException {
         String name = adapter.name();
-        Map<String, Probe> probes = probe(session, adapter.socketCandidates(uid));
+        List<String> candidates = adapter.socketCandidates(uid);
+        Map<String, Probe> probes = probe(session, candidates);
+        if (probes == null) {
+            // no commands on this server: the channel opens themselves tell what is there
+            d.add(name + " socket", Diagnosis.Status.WARN, "cannot check " + String.join(", ", candidates)
+                    + " with a command; opening them in turn", null);
+            boolean answered = false;
+            for (String socket : candidates) {
+                if (daemon(d, connector, adapter, socket, true)) {
+                    answered = true;
+                    break;
+                }
+            }
+            if (!answered && d.find(name + " daemon") == null && d.find("streamlocal forwarding") == null) {
+                d.fail(name + " daemon", "none of " + String.join(", ", candidates) + " could be opened through SSH"
+                        + " (missing, not accessible, or forwarding refused: without commands the server gives no"
+                        + " detail)", "name the socket in the target (ssh://host/path/to.sock) and check it on the"
+                        + " server");
+            }
+            return true;
+        }
         List<String> parts = new ArrayList<>();
         String usable = null;
         Probe denied = null;
@@ -273,7 +305,7 @@ final class Doctor {
         boolean tried = false;
         if (usable != null) {
             tried = true;
-            daemon(d, connector, adapter, usable);
+            daemon(d, connector, adapter, usable, false);
         }
         if (name.equals("docker")) {
             String socket = usable != null ? usable : probes.keySet().iterator().next();
@@ -282,13 +314,18 @@ final class Doctor {
         return tried;
     }
 
-    private <C> void daemon(Diagnosis d, SshConnector connector, RuntimeAdapter<C> adapter, String socket) {
+    /** Opens the socket and asks the daemon; true if it answered. {@code quiet}: a missing socket adds no line. */
+    private <C> boolean daemon(Diagnosis d, SshConnector connector, RuntimeAdapter<C> adapter, String socket,
+            boolean quiet) {
         String name = adapter.name();
         Tunnel tunnel;
         try {
             tunnel = Tunnel.to(target, RemoteEndpoint.unixSocket(socket)).connector(connector).verifyRemote(true)
                     .open();
         } catch (RemoteUnavailableException e) {
+            if (quiet && e.reason() != RemoteUnavailableException.Reason.PERMISSION_DENIED) {
+                return false;
+            }
             if (e.reason() == RemoteUnavailableException.Reason.FORWARDING_REFUSED) {
                 d.fail("streamlocal forwarding", e.getMessage(), "in the server's sshd_config set"
                         + " AllowStreamLocalForwarding yes (and remove DisableForwarding yes / 'restrict' in"
@@ -297,11 +334,11 @@ final class Doctor {
             } else {
                 d.fail(name + " daemon", e.getMessage(), "check the socket path and the daemon on the server");
             }
-            return;
+            return false;
         } catch (IOException e) {
             d.fail(name + " daemon", "cannot open a tunnel to " + socket + ": " + e.getMessage(),
                     "run again with --verbose");
-            return;
+            return false;
         }
         if (d.find("streamlocal forwarding") == null) {
             d.ok("streamlocal forwarding", "allowed (direct-streamlocal@openssh.com to " + socket + ")");
@@ -309,21 +346,22 @@ final class Doctor {
         try (RuntimeConnection<C> c = RuntimeConnection.over(adapter, tunnel, Readiness.attempts(1, Duration.ZERO))) {
             d.ok(name + " daemon", adapter.describe(c.client()) + " at " + socket);
             d.runtimeReachable();
+            return true;
         } catch (IOException | RuntimeException e) {
             d.fail(name + " daemon", e.getMessage(), "the socket exists but the daemon does not answer: is it"
                     + " starting or hung? (systemctl status " + name + "; its log)");
+            return false;
         }
     }
 
     private void dialStdio(Diagnosis d, ClientSession session, String socket) {
         String quoted = "'unix://" + socket.replace("'", "'\\''") + "'";
-        Exec r;
-        try {
-            r = exec(session, "command -v docker >/dev/null 2>&1 || { echo 'no docker CLI' >&2; exit 127; };"
-                    + " docker -H " + quoted + " version --format '{{.Server.Version}}'");
-        } catch (IOException e) {
-            d.fail("docker dial-stdio", "cannot run a command on the server: " + e.getMessage(),
-                    "the fallback needs a shell (exec channel) for this user");
+        Exec r = exec(session, "command -v docker >/dev/null 2>&1 || { echo 'no docker CLI' >&2; exit 127; };"
+                + " docker -H " + quoted + " version --format '{{.Server.Version}}'");
+        if (r.status == -1) {
+            d.add("docker dial-stdio", Diagnosis.Status.WARN, "fallback unavailable: cannot run a command on the server: "
+                    + r.err, "the fallback needs exec channels for this user (sshd_config MaxSessions > 0, no"
+                    + " ForceCommand)");
             return;
         }
         if (r.status == 0 && !r.out.isBlank()) {
@@ -361,7 +399,8 @@ final class Doctor {
         }
     }
 
-    private Map<String, Probe> probe(ClientSession session, List<String> paths) throws IOException {
+    /** What the server says about each path; null when no command can be run there. */
+    private Map<String, Probe> probe(ClientSession session, List<String> paths) {
         StringBuilder script = new StringBuilder();
         for (String p : paths) {
             String q = "'" + p.replace("'", "'\\''") + "'";
@@ -370,6 +409,9 @@ final class Doctor {
                     + " else echo n; fi; ");
         }
         Exec r = exec(session, script.toString());
+        if (r.status == -1) {
+            return null;
+        }
         List<String> lines = r.out.lines().toList();
         Map<String, Probe> out = new LinkedHashMap<>();
         for (int i = 0; i < paths.size(); i++) {
@@ -390,7 +432,24 @@ final class Doctor {
         }
     }
 
-    private static Exec exec(ClientSession session, String command) throws IOException {
+    /** Runs {@code command}; a refused or failed channel comes back as status -1 with the reason in {@code err}. */
+    private static Exec exec(ClientSession session, String command) {
+        try {
+            return execOrThrow(session, command);
+        } catch (IOException | RuntimeException e) {
+            String why = String.valueOf(e.getMessage());
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof org.apache.sshd.common.channel.exception.SshChannelOpenException) {
+                    why = "the server refused a session channel (\"" + t.getMessage() + "\"): sshd_config MaxSessions"
+                            + " is reached or 0, or sessions are disabled for this user";
+                    break;
+                }
+            }
+            return new Exec("", why, -1);
+        }
+    }
+
+    private static Exec execOrThrow(ClientSession session, String command) throws IOException {
         try (ChannelExec ch = session.createExecChannel(command)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -184,6 +184,36 @@ class DoctorIT {
     }
 
     @Test
+    void sessionsDisabledStillReachesTheDaemonAndSaysWhyNothingWasChecked() throws Exception {
+        Requirements.requireUnixSocket(DOCKER);
+        try (OpenSshServer noSessions = OpenSshServer.startOrSkip(OpenSshServer.builder()
+                .extraConfig("MaxSessions 0"))) {
+            Path kh = dir.resolve("known_hosts");
+            noSessions.writeKnownHosts(kh);
+            String[] r = doctor(args(noSessions, kh, noSessions.user()).toArray(String[]::new));
+            assertEquals("0", r[0], r[1] + r[2]);
+            assertTrue(line(r[1], "remote user").contains("MaxSessions"), r[1]);
+            assertOk(r[1], "docker daemon", "Docker Engine");
+            assertOk(r[1], "streamlocal forwarding", "allowed");
+        }
+    }
+
+    @Test
+    void aServerAtItsMaxStartupsIsNamed() throws Exception {
+        try (OpenSshServer busy = OpenSshServer.startOrSkip(OpenSshServer.builder().extraConfig("MaxStartups 1:100:1"));
+                java.net.Socket holder = busy.holdUnauthenticatedConnection()) {
+            Path kh = dir.resolve("known_hosts");
+            busy.writeKnownHosts(kh);
+            String[] r = doctor(args(busy, kh, busy.user()).toArray(String[]::new));
+            assertEquals("1", r[0], r[1] + r[2]);
+            assertOk(r[1], "tcp", "accepts connections");
+            assertFailed(r[1], "server", "no SSH banner");
+            assertFailed(r[1], "server", "the server said: Exceeded MaxStartups");
+            assertTrue(r[1].contains("fix: sshd refuses new connections while too many are unauthenticated"), r[1]);
+        }
+    }
+
+    @Test
     void aHostBehindAProxyCommandFromSshConfig() throws Exception {
         Requirements.require(Files.isExecutable(Path.of("/usr/bin/socat")), "socat (apt-get install socat)");
         Path kh = dir.resolve("known_hosts");

@@ -7,7 +7,6 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,9 +15,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 import io.github.sshcontainer.tunnel.internal.KeyPassphrases;
+import io.github.sshcontainer.tunnel.internal.ProxyCommand;
 import io.github.sshcontainer.tunnel.internal.SshConfigFile;
 import io.github.sshcontainer.tunnel.ssh.KnownHostsVerifier;
-import io.github.sshcontainer.tunnel.internal.ProxyCommand;
 import io.github.sshcontainer.tunnel.ssh.AuthMethodsRecorder;
 import io.github.sshcontainer.tunnel.ssh.HostAndPort;
 import io.github.sshcontainer.tunnel.ssh.IdentityAgentFactory;
@@ -137,7 +136,8 @@ public final class SshConnector implements AutoCloseable {
         String alias = entry.getProxyJump() == null ? entry.getProperty("HostKeyAlias") : null;
         HostAndPort checked = alias != null ? new HostAndPort(alias, HostAndPort.DEFAULT_PORT)
                 : new HostAndPort(entry.getHostName(), entry.getPort());
-        KnownHostsVerifier perHost = hostKeyVerifierFor(entry);
+        HostSettings settings = new HostSettings(options, entry);
+        KnownHostsVerifier perHost = settings.hostKeyVerifier();
         if (perHost != null) {
             context.put(PerHostKnownHosts.OVERRIDE, new PerHostKnownHosts.Override(checked, perHost));
         }
@@ -158,7 +158,7 @@ public final class SshConnector implements AutoCloseable {
             // names the final target, so no alias is passed (a connect context would reach the jump hosts too).
             ConnectFuture future = client.connect(via, context.isEmpty() ? null
                     : AttributeRepository.ofAttributesMap(context), null);
-            session = future.verify(connectTimeout(entry)).getSession();
+            session = future.verify(settings.connectTimeout()).getSession();
             if (proxy != null) {
                 proxy.checkPeer(session.getIoSession().getLocalAddress());
                 ProxyCommand p = proxy;
@@ -170,7 +170,7 @@ public final class SshConnector implements AutoCloseable {
             }
             throw connectFailure(target, where, e);
         }
-        keepAlive(session, entry);
+        settings.applyKeepAlive(session);
         AuthMethodsRecorder.Record methods = AuthMethodsRecorder.attach(session);
         try {
             session.auth().verify(options.authTimeout());
@@ -191,6 +191,13 @@ public final class SshConnector implements AutoCloseable {
                         + entry.getPort() + " (" + target + ") through " + proxy.describe() + ": "
                         + rootCause(e).getMessage(), e);
             }
+            if (proxy == null && session.getServerVersion() == null) {
+                throw new SshTunnelException(Failure.CONNECT, "the SSH server at " + where + " (" + target
+                        + ") accepted the TCP connection but closed it before identifying itself: sshd dropped it,"
+                        + " most likely because too many connections were not yet authenticated (sshd_config"
+                        + " MaxStartups; retry later or raise it), or a TCP wrapper or ban list (fail2ban) refuses this"
+                        + " address (" + rootCause(e).getMessage() + ")", e);
+            }
             throw authFailure(where, session, methods, e);
         }
     }
@@ -205,98 +212,6 @@ public final class SshConnector implements AutoCloseable {
         props.keySet().removeIf(k -> k.equalsIgnoreCase("ProxyCommand"));
         via.setProperties(props);
         return via;
-    }
-
-    /** ssh_config's ConnectTimeout unless the options set one. */
-    private Duration connectTimeout(HostConfigEntry entry) {
-        String value = entry.getProperty("ConnectTimeout");
-        if (value == null || options.isExplicit("connectTimeout")) {
-            return options.connectTimeout();
-        }
-        try {
-            long seconds = Long.parseLong(value.trim());
-            return seconds > 0 ? Duration.ofSeconds(seconds) : options.connectTimeout();
-        } catch (NumberFormatException e) {
-            LOG.warn("ssh config: ignoring ConnectTimeout '{}' (not a number of seconds)", value);
-            return options.connectTimeout();
-        }
-    }
-
-    /** ssh_config's ServerAliveInterval / ServerAliveCountMax for this session, unless the options set keepalive. */
-    private void keepAlive(ClientSession session, HostConfigEntry entry) {
-        String interval = entry.getProperty("ServerAliveInterval");
-        String count = entry.getProperty("ServerAliveCountMax");
-        if (options.isExplicit("keepAlive") || interval == null && count == null) {
-            return;
-        }
-        try {
-            Duration d = interval == null ? options.keepAliveInterval() : Duration.ofSeconds(Long.parseLong(interval.trim()));
-            int max = count == null ? options.keepAliveCountMax() : Integer.parseInt(count.trim());
-            CoreModuleProperties.HEARTBEAT_INTERVAL.set(session, d);
-            if (!d.isZero()) {
-                CoreModuleProperties.HEARTBEAT_REQUEST.set(session, "keepalive@openssh.com");
-                CoreModuleProperties.HEARTBEAT_REPLY_WAIT.set(session, d);
-                CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(session, Math.max(1, max));
-            }
-        } catch (NumberFormatException e) {
-            LOG.warn("ssh config: ignoring ServerAliveInterval/ServerAliveCountMax '{}'/'{}' (not numbers)", interval,
-                    count);
-        }
-    }
-
-    /**
-     * A verifier for this host when ssh_config sets StrictHostKeyChecking, UserKnownHostsFile or
-     * GlobalKnownHostsFile for it (and the options did not set them); {@code null} to use the connector's.
-     */
-    KnownHostsVerifier hostKeyVerifierFor(HostConfigEntry entry) throws SshTunnelException {
-        String strict = options.isExplicit("hostKeyPolicy") ? null : entry.getProperty("StrictHostKeyChecking");
-        String user = options.isExplicit("knownHosts") ? null : entry.getProperty("UserKnownHostsFile");
-        String global = options.isExplicit("knownHosts") ? null : entry.getProperty("GlobalKnownHostsFile");
-        if (strict == null && user == null && global == null) {
-            return null;
-        }
-        HostKeyPolicy policy = options.hostKeyPolicy();
-        if (strict != null) {
-            policy = policyOf(strict);
-        }
-        List<Path> files = new ArrayList<>();
-        if (user == null && global == null) {
-            files.addAll(options.knownHosts());
-        } else {
-            List<Path> defaults = options.knownHosts();
-            files.addAll(user != null ? paths(user) : defaults.isEmpty() ? List.of() : defaults.subList(0, 1));
-            files.addAll(global != null ? paths(global) : defaults.size() > 1 ? defaults.subList(1, defaults.size())
-                    : List.of());
-        }
-        return new KnownHostsVerifier(files, files.isEmpty() ? null : files.get(0), policy);
-    }
-
-    private static List<Path> paths(String value) {
-        List<Path> out = new ArrayList<>();
-        for (String p : value.trim().split("\\s+")) {
-            if (!p.isEmpty() && !p.equalsIgnoreCase("none")) {
-                out.add(Path.of(p));
-            }
-        }
-        return out;
-    }
-
-    /** OpenSSH's StrictHostKeyChecking values. */
-    static HostKeyPolicy policyOf(String value) throws SshTunnelException {
-        switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "yes":
-            case "ask": // no prompt here: an unknown key is refused, as 'yes' would
-                return HostKeyPolicy.STRICT;
-            case "accept-new":
-                return HostKeyPolicy.ACCEPT_NEW;
-            case "no":
-            case "off":
-                LOG.warn("ssh config says StrictHostKeyChecking {}: host keys are not verified for this host", value);
-                return HostKeyPolicy.INSECURE;
-            default:
-                throw new SshTunnelException(Failure.USAGE, "ssh config: bad StrictHostKeyChecking '" + value
-                        + "' (expected yes, accept-new, no or ask)");
-        }
     }
 
     /**

@@ -147,6 +147,10 @@ class DockerSocketIT {
                 () -> assertThrows(RemoteUnavailableException.class, () -> open(user).close()));
         assertEquals(Failure.REMOTE_UNAVAILABLE, e.failure());
         assertTrue(e.getMessage().contains("permission denied for user " + user), e.getMessage());
+        // the socket's own group, and how to join it
+        String group = Files.readAttributes(DOCKER_SOCK, java.nio.file.attribute.PosixFileAttributes.class).group()
+                .getName();
+        assertTrue(e.getMessage().contains("sudo usermod -aG " + group + " " + user), e.getMessage());
         assertTrue(e.getMessage().contains(DOCKER_SOCK.toString()), e.getMessage());
     }
 

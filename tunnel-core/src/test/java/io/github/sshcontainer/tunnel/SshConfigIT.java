@@ -136,6 +136,49 @@ class SshConfigIT {
     }
 
     @Test
+    void identityAgentFromTheConfigIsUsedNextToANamedKeyAndNoneTurnsItOff() throws Exception {
+        Requirements.requireExecutable("/usr/bin/ssh-agent");
+        Requirements.requireExecutable("/usr/bin/ssh-add");
+        Path socket = dir.resolve("agent.sock");
+        Process agent = new ProcessBuilder("/usr/bin/ssh-agent", "-D", "-a", socket.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(socket)) {
+                assertTrue(agent.isAlive() && System.nanoTime() < deadline, "ssh-agent did not start");
+                Thread.sleep(20);
+            }
+            ProcessBuilder add = new ProcessBuilder("/usr/bin/ssh-add", sshd.clientKey().toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            add.environment().put("SSH_AUTH_SOCK", socket.toString());
+            assertEquals(0, add.start().waitFor(), "ssh-add failed");
+            Path knownHosts = dir.resolve("known_hosts");
+            sshd.writeKnownHosts(knownHosts);
+            String common = "  HostName 127.0.0.1\n  Port " + sshd.port() + "\n  User " + sshd.user()
+                    + "\n  IdentityFile " + sshd.unauthorizedKey() + "\n  UserKnownHostsFile " + knownHosts;
+            Path config = config("Host with-agent", common, "  IdentityAgent " + socket,
+                    "Host without-agent", common, "  IdentityAgent none");
+            // no agent in the options: the one in ssh_config is used although a (refused) key file is named
+            SshOptions options = SshOptions.builder().sshConfig(config).useAgent(true)
+                    .agentSocket(dir.resolve("no-such-agent.sock")).build();
+            try (SshConnector connector = SshConnector.create(options);
+                    ClientSession session = connector.connect(SshTarget.parse("with-agent"))) {
+                assertTrue(session.isAuthenticated());
+            }
+            // the agent as the default, but 'IdentityAgent none' for this host: only the refused key is left
+            try (SshConnector connector = SshConnector.create(options.toBuilder().agentSocket(socket).build())) {
+                assertThrows(AuthenticationException.class,
+                        () -> connector.connect(SshTarget.parse("without-agent")).close());
+                try (ClientSession session = connector.connect(SshTarget.parse("with-agent"))) {
+                    assertTrue(session.isAuthenticated());
+                }
+            }
+        } finally {
+            agent.destroy();
+        }
+    }
+
+    @Test
     void strictHostKeyCheckingAcceptNewFromTheConfigWritesTheConfiguredFile() throws Exception {
         Path knownHosts = dir.resolve("new_known_hosts");
         Path config = config(

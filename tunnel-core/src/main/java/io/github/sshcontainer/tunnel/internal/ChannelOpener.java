@@ -232,7 +232,8 @@ public final class ChannelOpener {
                 + " do d=$(dirname \"$d\"); if [ -e \"$d\" ]; then if [ -d \"$d\" ] && [ ! -x \"$d\" ];"
                 + " then echo deniedir $(id -un) \"$d\"; exit 0; fi; break; fi; done; echo missing;"
                 + " elif [ ! -S \"$p\" ]; then echo notsocket;"
-                + " elif [ ! -r \"$p\" ] || [ ! -w \"$p\" ]; then echo denied $(id -un); else echo ok; fi";
+                + " elif [ ! -r \"$p\" ] || [ ! -w \"$p\" ]; then echo denied $(id -un) $(stat -L -c '%G %U %A' \"$p\" 2>/dev/null);"
+                + " else echo ok; fi";
         try (ChannelExec exec = session.createExecChannel(script)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             exec.setOut(out);
@@ -251,7 +252,15 @@ public final class ChannelOpener {
                         + parts[1] + ": it may not enter directory " + dir + " (connect as a user who may, or let the"
                         + " user's group into that directory)");
             } else if (answer.startsWith("denied")) {
-                String user = answer.substring("denied".length()).trim();
+                String[] f = answer.substring("denied".length()).trim().split("\\s+");
+                String user = f[0];
+                if (f.length >= 4) {
+                    String group = f[1];
+                    return new Probe(RemoteUnavailableException.Reason.PERMISSION_DENIED, "permission denied for user "
+                            + user + " (socket " + f[3] + " " + f[2] + ":" + group + "; add the user to group " + group
+                            + ": sudo usermod -aG " + group + " " + user + ", then connect again; or connect as a user"
+                            + " who may use it)");
+                }
                 return new Probe(RemoteUnavailableException.Reason.PERMISSION_DENIED, "permission denied for user " + user
                         + " (add the user to the socket's group, e.g. docker, or connect as a user who may use it)");
             } else if (answer.equals("ok")) {

@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * accepted is pumped to and from the process. {@link #checkPeer} makes sure that connection is MINA's own.
  *
  * <pre>{@code
- * try (ProxyCommand proxy = ProxyCommand.start("nc %h %p" expanded)) {
- *     client.connect(user, proxy.address()) ...
- * }
+ * ProxyCommand proxy = ProxyCommand.start("socat - TCP:bastion.example:22");
+ * ClientSession session = client.connect(user, proxy.address()).verify(timeout).getSession();
+ * proxy.checkPeer(session.getIoSession().getLocalAddress());
+ * session.addCloseFutureListener(f -> proxy.close());
  * }</pre>
  */
 public final class ProxyCommand implements AutoCloseable {

@@ -201,6 +201,28 @@ public final class OpenSshServer implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Opens a TCP connection that receives the server's banner and then never answers: sshd counts it as
+     * unauthenticated (for {@code MaxStartups}) until {@code LoginGraceTime} or until the caller closes it. Retried
+     * for up to 5 s while sshd still counts an earlier connection and answers "Exceeded MaxStartups" instead.
+     */
+    public Socket holdUnauthenticatedConnection() throws IOException {
+        long deadline = System.nanoTime() + RESTART_BIND_TIMEOUT.toNanos();
+        while (true) {
+            Socket s = new Socket(HOST, port());
+            byte[] banner = new byte[4];
+            if (s.getInputStream().readNBytes(banner, 0, 4) == 4
+                    && new String(banner, StandardCharsets.US_ASCII).equals("SSH-")) {
+                return s;
+            }
+            s.close();
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("sshd on port " + port() + " sent no banner to hold");
+            }
+            sleep(100);
+        }
+    }
+
     /** Everything the server (and its per-connection processes) logged so far; empty if nothing. */
     public String log() {
         try {
