@@ -300,6 +300,8 @@ final class Harness implements AutoCloseable {
             o.callMillis.forEach(calls::add);
             connect.note("heap per idle host KiB", Report.num(o.heapPerHostKiB));
             connect.note("JVM threads", o.threads);
+            connect.note("without process reapers and load pool", o.tunnelThreads);
+            connect.note("largest thread groups", o.threadNames);
             connect.note("errors", o.errors);
             calls.note("errors", o.errors);
             if (o.errors > 0) {
