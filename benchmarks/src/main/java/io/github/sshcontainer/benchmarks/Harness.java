@@ -39,6 +39,7 @@ final class Harness implements AutoCloseable {
     private final Map<String, List<Contender>> byCipher = new LinkedHashMap<>();
     private Contender striped;
     private Report report;
+    private boolean closed;
 
     /** Measures one sample. */
     interface Measure {
@@ -390,8 +391,13 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** Stops everything this run started; idempotent (also run by the shutdown hook on Ctrl-C). */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (int i = toClose.size() - 1; i >= 0; i--) {
             try {
                 toClose.get(i).close();
