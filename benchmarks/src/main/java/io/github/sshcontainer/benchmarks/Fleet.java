@@ -31,6 +31,18 @@ final class Fleet implements AutoCloseable {
         int threads;
         int errors;
         String firstError;
+        String threadNames;
+        int tunnelThreads;
+    }
+
+    /** Live threads grouped by name with digits removed, largest groups first: where the threads are. */
+    static String threadNames() {
+        java.util.Map<String, Long> groups = Thread.getAllStackTraces().keySet().stream()
+                .collect(java.util.stream.Collectors.groupingBy(t -> t.getName().replaceAll("[0-9]+", "#")
+                        .replaceAll("\\[[^]]*\\]", "[…]"), java.util.stream.Collectors.counting()));
+        return groups.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(4).map(e -> e.getKey() + " ×" + e.getValue())
+                .collect(java.util.stream.Collectors.joining("; "));
     }
 
     Outcome run(Sshd.Keys keys, int n, int calls, Path remotePath, Contender.Remote remote) throws Exception {
@@ -68,6 +80,11 @@ final class Fleet implements AutoCloseable {
         o.connectSeconds = (System.nanoTime() - t0) / 1e9;
         o.heapPerHostKiB = (Concurrent.usedHeapMiB() - heapBefore) * 1024 / Math.max(1, tunnels.size());
         o.threads = ManagementFactory.getThreadMXBean().getThreadCount();
+        // the JDK's "process reaper" threads wait on this harness's own sshd children, and the pool is the load
+        // generator: neither is the tunnels' doing
+        o.tunnelThreads = (int) Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !t.getName().startsWith("process reaper") && !t.getName().startsWith("pool-")).count();
+        o.threadNames = threadNames();
         String path = remote == Contender.Remote.DOCKER ? "/version" : null;
         for (int c = 0; c < calls; c++) {
             long s = System.nanoTime();

@@ -39,6 +39,7 @@ final class Harness implements AutoCloseable {
     private final Map<String, List<Contender>> byCipher = new LinkedHashMap<>();
     private Contender striped;
     private Report report;
+    private boolean closed;
 
     /** Measures one sample. */
     interface Measure {
@@ -300,6 +301,8 @@ final class Harness implements AutoCloseable {
             o.callMillis.forEach(calls::add);
             connect.note("heap per idle host KiB", Report.num(o.heapPerHostKiB));
             connect.note("JVM threads", o.threads);
+            connect.note("without process reapers and load pool", o.tunnelThreads);
+            connect.note("largest thread groups", o.threadNames);
             connect.note("errors", o.errors);
             calls.note("errors", o.errors);
             if (o.errors > 0) {
@@ -388,8 +391,13 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** Stops everything this run started; idempotent (also run by the shutdown hook on Ctrl-C). */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (int i = toClose.size() - 1; i >= 0; i--) {
             try {
                 toClose.get(i).close();

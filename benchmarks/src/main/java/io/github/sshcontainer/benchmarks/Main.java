@@ -32,7 +32,11 @@ public final class Main {
         }
         Report report;
         try (Harness h = new Harness(config, System.err)) {
+            // Ctrl-C must not leave sshd, ssh -L or the far-end server running
+            Thread hook = new Thread(h::close, "benchmarks-cleanup");
+            Runtime.getRuntime().addShutdownHook(hook);
             report = h.run();
+            Runtime.getRuntime().removeShutdownHook(hook);
         }
         print(report, System.out);
         boolean ok = report.results.stream().allMatch(Result::ok);

@@ -38,7 +38,11 @@ final class Sshd implements AutoCloseable {
 
     /** Starts one sshd; retries on another port if the chosen one was taken meanwhile. */
     static Sshd start(Keys keys, String name) throws IOException {
-        Files.createDirectories(Path.of("/run/sshd"));
+        try {
+            Files.createDirectories(Path.of("/run/sshd")); // sshd's privilege separation directory
+        } catch (IOException e) {
+            // not root: sshd may still start (it only needs the directory when run as root)
+        }
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = freePort();
