@@ -123,8 +123,8 @@ public final class SshDockerClientProviderStrategy extends DockerClientProviderS
             } catch (IOException e) {
                 failure = e;
             } catch (IllegalArgumentException e) {
-                failure = new IOException("DOCKER_HOST=" + dockerHost + " is not a valid ssh:// address: " + e.getMessage(),
-                        e);
+                failure = new IOException("DOCKER_HOST=" + dockerHost + " is not a valid ssh:// address: "
+                        + e.getMessage(), e);
             }
         }
         throw new InvalidConfigurationException("cannot reach Docker at DOCKER_HOST=" + dockerHost + " through SSH: "
