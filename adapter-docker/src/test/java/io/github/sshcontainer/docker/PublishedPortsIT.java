@@ -62,13 +62,15 @@ class PublishedPortsIT {
             try {
                 client.pullImageCmd(IMAGE).start().awaitCompletion(60, TimeUnit.SECONDS);
             } catch (RuntimeException e) {
-                Requirements.require(false, "cannot pull " + IMAGE + " (ci/start-services.sh seeds the registry): " + e);
+                Requirements.require(false, "cannot pull " + IMAGE + " (ci/start-services.sh seeds the registry): "
+                        + e);
             }
             ExposedPort web = ExposedPort.tcp(8080);
             ExposedPort udp = ExposedPort.udp(9999);
             ExposedPort unpublished = ExposedPort.tcp(7000);
             String id = client.createContainerCmd(IMAGE)
-                    .withCmd("sh", "-c", "mkdir /www && echo published > /www/index.html && exec httpd -f -p 8080 -h /www")
+                    .withCmd("sh", "-c",
+                            "mkdir /www && echo published > /www/index.html && exec httpd -f -p 8080 -h /www")
                     .withExposedPorts(web, udp, unpublished)
                     .withHostConfig(HostConfig.newHostConfig().withPortBindings(
                             new PortBinding(Ports.Binding.empty(), web), new PortBinding(Ports.Binding.empty(), udp)))

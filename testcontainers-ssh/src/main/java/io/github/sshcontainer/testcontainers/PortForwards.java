@@ -62,7 +62,8 @@ final class PortForwards implements AutoCloseable {
             }
             Map<Integer, Ports.Binding> local = new LinkedHashMap<>();
             for (Ports.Binding binding : published) {
-                Ports.Binding replaced = binding == null ? null : forward(forwards, container.getId(), entry.getKey(), binding);
+                Ports.Binding replaced = binding == null ? null
+                        : forward(forwards, container.getId(), entry.getKey(), binding);
                 if (replaced != null) {
                     local.putIfAbsent(Integer.valueOf(replaced.getHostPortSpec()), replaced);
                 }
@@ -116,7 +117,8 @@ final class PortForwards implements AutoCloseable {
     void release(String idOrName) {
         List<Tunnel> dropped = new ArrayList<>();
         synchronized (this) {
-            for (Iterator<Map.Entry<String, Map<String, Tunnel>>> it = byContainer.entrySet().iterator(); it.hasNext();) {
+            Iterator<Map.Entry<String, Map<String, Tunnel>>> it = byContainer.entrySet().iterator();
+            while (it.hasNext()) {
                 Map.Entry<String, Map<String, Tunnel>> e = it.next();
                 if (idOrName != null && !idOrName.isEmpty() && e.getKey().startsWith(idOrName)) {
                     dropped.addAll(e.getValue().values());

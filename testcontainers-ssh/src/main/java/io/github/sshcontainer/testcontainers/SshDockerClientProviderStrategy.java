@@ -26,7 +26,9 @@ import org.testcontainers.utility.TestcontainersConfiguration;
  * and {@code getMappedPort(n)} reach the container from the test, wait strategies included. Removing the container
  * closes its forwards.
  * <li>Ryuk: its container mounts the remote daemon's socket path ({@link #getRemoteDockerUnixSocketPath()}) and the
- * JVM's connection to it goes through a forward like any mapped port, so it reaps when the SSH session ends.
+ * JVM's connection to it goes through a forward like any mapped port, which the SSH session's end closes: Ryuk then
+ * reaps as usual. (The project's own tests disable Ryuk, {@code TESTCONTAINERS_RYUK_DISABLED=true}: its image is on
+ * Docker Hub, which their machines cannot reach.)
  * <li>SSH settings are OpenSSH's: {@code ~/.ssh/config} (user, port, IdentityFile, ProxyJump...),
  * {@code ~/.ssh/known_hosts} (an unknown host key is refused), the agent, the default keys.
  * </ul>
@@ -123,8 +125,8 @@ public final class SshDockerClientProviderStrategy extends DockerClientProviderS
             } catch (IOException e) {
                 failure = e;
             } catch (IllegalArgumentException e) {
-                failure = new IOException("DOCKER_HOST=" + dockerHost + " is not a valid ssh:// address: " + e.getMessage(),
-                        e);
+                failure = new IOException("DOCKER_HOST=" + dockerHost + " is not a valid ssh:// address: "
+                        + e.getMessage(), e);
             }
         }
         throw new InvalidConfigurationException("cannot reach Docker at DOCKER_HOST=" + dockerHost + " through SSH: "

@@ -60,8 +60,8 @@ final class SshDockerHost {
         RuntimeConnection<Tunnel> connection = RuntimeConnection.open(new DockerSocketAdapter(), target, options,
                 (socket, refused) -> {
                     // like adapter-docker: the server will not forward unix sockets, its docker CLI can
-                    LOG.info("streamlocal forwarding refused by {}; using `docker system dial-stdio` over exec channels",
-                            target.host());
+                    LOG.info("streamlocal forwarding refused by {}; using `docker system dial-stdio` over exec"
+                            + " channels", target.host());
                     refusedSocket.set(socket);
                     return Tunnel.to(target, RemoteEndpoint.command(dialStdioCommand(socket))).options(options)
                             .drainTimeout(Duration.ZERO);

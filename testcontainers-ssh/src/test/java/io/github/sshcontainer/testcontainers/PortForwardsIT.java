@@ -32,7 +32,7 @@ import org.testcontainers.dockerclient.TransportConfig;
  * inspection answers, that the local port reaches the container, and that removal closes the forward.
  */
 class PortForwardsIT {
-    static final String IMAGE = TestcontainersOverSshIT.REGISTRY + "/busybox:latest";
+    static final String IMAGE = GenericContainerOverSshIT.REGISTRY + "/busybox:latest";
     static OpenSshServer sshd;
     static SshDockerHost host;
     static DockerClient docker;
@@ -41,7 +41,7 @@ class PortForwardsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        TestcontainersOverSshIT.requireDockerAndRegistry();
+        GenericContainerOverSshIT.requireDockerAndRegistry();
         sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
         host = SshDockerHost.connect(sshd.target(), sshd.clientOptions(tmp.resolve("known_hosts")).build());
         DockerClient plain = DockerClientProviderStrategy.getClientForConfig(
@@ -66,7 +66,8 @@ class PortForwardsIT {
         String id = docker.createContainerCmd(IMAGE)
                 .withCmd("sh", "-c", "mkdir /www && echo forwarded > /www/index.html && exec httpd -f -p 8080 -h /www")
                 .withExposedPorts(http)
-                .withHostConfig(HostConfig.newHostConfig().withPortBindings(new PortBinding(Ports.Binding.empty(), http)))
+                .withHostConfig(HostConfig.newHostConfig()
+                        .withPortBindings(new PortBinding(Ports.Binding.empty(), http)))
                 .exec().getId();
         int local;
         try {

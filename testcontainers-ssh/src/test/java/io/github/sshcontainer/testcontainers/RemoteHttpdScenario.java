@@ -3,6 +3,7 @@ package io.github.sshcontainer.testcontainers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +24,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * A plain Testcontainers JUnit 5 test: nothing in it knows about SSH. {@link TestcontainersOverSshIT} runs it in a
+ * A plain Testcontainers JUnit 5 test: nothing in it knows about SSH. {@link GenericContainerOverSshIT} runs it in a
  * JVM whose only configuration is {@code DOCKER_HOST=ssh://root@127.0.0.1:PORT}, with the server's host key in
  * {@code ~/.ssh/known_hosts} and a key in {@code ~/.ssh/id_ed25519} (a private home). Not run on its own by Maven
  * (its name is not a test's).
@@ -54,6 +55,14 @@ class RemoteHttpdScenario {
         int published = java.util.Arrays.stream(listed.getPorts()).filter(p -> p.getPrivatePort() == 8080)
                 .map(ContainerPort::getPublicPort).filter(java.util.Objects::nonNull).findFirst().orElseThrow();
         assertNotEquals(published, HTTPD.getMappedPort(8080), "the daemon published " + published);
+    }
+
+    /** What Ryuk would mount: the daemon's socket on the Docker host, not this machine's end of the tunnel. */
+    @Test
+    void ryuksSocketMountIsTheRemoteDaemonsSocket() {
+        assertEquals("/var/run/docker.sock", DockerClientFactory.instance().getRemoteDockerUnixSocketPath());
+        assertTrue(DockerClientFactory.instance().getTransportConfig().getDockerHost().toString()
+                .matches("unix:///.+/docker\\.sock"), DockerClientFactory.instance().getTransportConfig().toString());
     }
 
     /** The default wait strategy: a listening port, checked from here (the forward) and inside (grep /proc/net/tcp). */

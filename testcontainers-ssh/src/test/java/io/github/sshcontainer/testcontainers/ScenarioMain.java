@@ -13,7 +13,7 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
  * Runs one test class with the JUnit Platform in this JVM and exits 0 only when at least one test ran and none
- * failed or was skipped: the child JVM of {@link TestcontainersOverSshIT}.
+ * failed or was skipped: the child JVM of {@link GenericContainerOverSshIT}.
  */
 public final class ScenarioMain {
     private ScenarioMain() {

@@ -55,10 +55,10 @@ public interface Tunnel extends AutoCloseable {
      * loopback, {@code tunnel.forward(RemoteEndpoint.tcp("127.0.0.1", 32768), 0)}.
      *
      * <p>The forward is a {@link Tunnel} of its own (its {@link #localTcpAddress()}, {@link #openConnection()},
-     * {@link #stats()}): closing it stops its listener and the local connections it accepted; closing this tunnel closes its
-     * forwards too. Like {@code ssh -L}, the remote end is not checked when the forward opens: each local
-     * connection opens one {@code direct-tcpip} (or {@code direct-streamlocal}) channel, and one the server
-     * refuses (nothing listening there) is closed and logged.
+     * {@link #stats()}): closing it stops its listener and the local connections it accepted; closing this tunnel
+     * closes its forwards too. Like {@code ssh -L}, the remote end is not checked when the forward opens: each local
+     * connection opens one {@code direct-tcpip} (or {@code direct-streamlocal}) channel, and one the server refuses
+     * (nothing listening there) is closed and logged.
      *
      * @param remote a TCP address as the SSH server resolves it, or a remote unix socket (not a command)
      * @param localPort the port on 127.0.0.1; {@code 0} picks a free one

@@ -101,7 +101,8 @@ class TunnelForwardIT {
             Tunnel dropped = tunnel.forward(RemoteEndpoint.tcp("127.0.0.1", tcpEcho.port()), 0);
             InetSocketAddress droppedAddress = dropped.localTcpAddress().orElseThrow();
             dropped.close();
-            assertThrows(ConnectException.class, () -> new Socket(droppedAddress.getAddress(), droppedAddress.getPort()).close());
+            assertThrows(ConnectException.class,
+                    () -> new Socket(droppedAddress.getAddress(), droppedAddress.getPort()).close());
 
             kept = tunnel.forward(RemoteEndpoint.tcp("127.0.0.1", tcpEcho.port()), 0);
             keptAddress = kept.localTcpAddress().orElseThrow();
@@ -126,6 +127,11 @@ class TunnelForwardIT {
             }
             RemoteUnavailableException e = assertThrows(RemoteUnavailableException.class, forward::openConnection);
             assertTrue(e.getMessage().contains("127.0.0.1:" + nothing), e.getMessage());
+            // the refused channel's close may reach the local socket before the failure is counted: wait for it
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (forward.stats().failedOpens() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertEquals(2, forward.stats().failedOpens(), forward.stats().toString());
             // and the same tunnel still forwards elsewhere
             Tunnel other = tunnel.forward(RemoteEndpoint.tcp("127.0.0.1", tcpEcho.port()), 0);
@@ -147,7 +153,8 @@ class TunnelForwardIT {
 
     @Test
     void badForwardsAreRefusedWithTheReason() throws Exception {
-        try (Tunnel tunnel = openTunnel(); ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (Tunnel tunnel = openTunnel();
+                ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             SshTunnelException busy = assertThrows(SshTunnelException.class,
                     () -> tunnel.forward(RemoteEndpoint.tcp("127.0.0.1", tcpEcho.port()), taken.getLocalPort()));
             assertEquals(Failure.USAGE, busy.failure());

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Ryuk is disabled there ({@code TESTCONTAINERS_RYUK_DISABLED=true}): its image is on Docker Hub, which this
  * machine cannot reach. Testcontainers then removes the containers itself when they stop or the JVM exits.
  */
-class TestcontainersOverSshIT {
+class GenericContainerOverSshIT {
     static final Path DOCKER_SOCK = Path.of(System.getenv().getOrDefault("DOCKER_SOCK", "/var/run/docker.sock"));
     static final String REGISTRY = System.getenv().getOrDefault("SSHC_REGISTRY", "127.0.0.1:5000");
     static final long CHILD_TIMEOUT_SECONDS = 100;
@@ -78,7 +78,8 @@ class TestcontainersOverSshIT {
                 ScenarioMain.class.getName(), RemoteHttpdScenario.class.getName())
                 .redirectErrorStream(true).redirectOutput(output.toFile()).redirectInput(new File("/dev/null"));
         Map<String, String> env = child.environment();
-        env.keySet().removeIf(k -> k.startsWith("DOCKER_") || k.startsWith("TESTCONTAINERS_") || k.equals("SSH_AUTH_SOCK"));
+        env.keySet().removeIf(k -> k.startsWith("DOCKER_") || k.startsWith("TESTCONTAINERS_")
+                || k.equals("SSH_AUTH_SOCK"));
         env.put("HOME", home.toString());
         env.put("DOCKER_HOST", "ssh://" + sshd.user() + "@127.0.0.1:" + sshd.port());
         env.put("TESTCONTAINERS_RYUK_DISABLED", "true");
@@ -92,7 +93,7 @@ class TestcontainersOverSshIT {
         }
         String log = read(output);
         assertEquals(0, process.exitValue(), log);
-        assertTrue(log.contains("scenario result: succeeded=3 failed=0 skipped=0"), log);
+        assertTrue(log.contains("scenario result: succeeded=4 failed=0 skipped=0"), log);
         // Testcontainers chose this strategy (and remembers it in the private home, not the user's)
         assertTrue(log.contains("through an SSH tunnel (ssh-container)"), log);
         String remembered = read(home.resolve(".testcontainers.properties"));
