@@ -35,12 +35,13 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ssh-container demo}: the whole path on one machine. Starts the embedded SSH server on 127.0.0.1 (ephemeral
  * port, fresh host key that the client pins — strict checking, nothing insecure), finds the runtime sockets here
- * (the candidates of every runtime adapter on the class path), and asks each runtime for its version through an
- * SSH tunnel with the runtime's own client. With no runtime installed it says what it probed.
+ * (the candidates of every runtime adapter on the class path), and asks each runtime for its version and its
+ * containers through an SSH tunnel with the runtime's own client, like {@code ps}. With no runtime installed it
+ * says what it probed and how to reach a real host.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Try the tunnel on this machine: an embedded SSH server on 127.0.0.1, the local runtime",
-            "sockets forwarded through it, and each runtime's version asked for over SSH."})
+            "sockets forwarded through it, each runtime's version asked for over SSH and its containers listed."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -83,18 +84,25 @@ final class DemoCommand implements Callable<Integer> {
             out.println("Embedded SSH server on " + target + ", host key "
                     + KeyUtils.getFingerPrint(server.hostPublicKey()) + " pinned in a private known_hosts.");
             int found = 0;
+            String host = server.host() + ":" + server.port();
+            List<ContainerTable.Row> rows = new ArrayList<>();
             for (Candidate c : probed) {
                 if (Files.exists(c.socket(), LinkOption.NOFOLLOW_LINKS)) {
                     found++;
-                    out.println(describe(c, target, options));
+                    out.println(describe(c, target, options, host, rows));
                 }
             }
             if (found == 0) {
                 out.println("No container runtime socket found on this machine. Probed:");
                 probed.forEach(c -> out.println("  " + c.socket() + "  (" + c.runtime().name() + ")"));
                 out.println("To reach a real host, run for example:");
-                out.println("  java -jar cli/target/ssh-container.jar forward deploy@build-host");
-                out.println("and use the DOCKER_HOST line it prints.");
+                out.println("  java -jar cli/target/ssh-container.jar ps deploy@build-host");
+                out.println("  java -jar cli/target/ssh-container.jar exec deploy@build-host -- docker ps");
+                out.println("  java -jar cli/target/ssh-container.jar forward deploy@build-host   (prints DOCKER_HOST=...)");
+            } else {
+                out.println();
+                out.println("Containers (all of them, as `ps --all` lists them), asked through SSH:");
+                ContainerTable.printTable(rows, out);
             }
             out.flush();
             return 0;
@@ -104,22 +112,32 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static String describe(Candidate c, SshTarget target, SshOptions options) {
+    /** One line about the runtime behind {@code c}'s socket; its containers (or why not) go to {@code rows}. */
+    private static String describe(Candidate c, SshTarget target, SshOptions options, String host,
+            List<ContainerTable.Row> rows) {
         String name = c.runtime().name().toLowerCase(Locale.ROOT);
         try {
             Tunnel tunnel = Tunnel.to(target, RemoteEndpoint.unixSocket(c.socket().toString())).options(options).open();
-            return "  " + name + "  " + c.socket() + "  " + askThrough(c.runtime(), tunnel);
+            return "  " + name + "  " + c.socket() + "  " + askThrough(c.runtime(), tunnel, host, rows);
         } catch (IOException | RuntimeException e) {
+            rows.add(ContainerTable.Row.error(host, name, "not answering through SSH: " + e.getMessage(),
+                    ErrorReporter.exitCode(e)));
             return "  " + name + "  " + c.socket() + "  not answering through SSH: " + e.getMessage();
         }
     }
 
-    /** Builds the runtime's own client over the tunnel, checks it is ready, and asks what it is. */
-    private static <C> String askThrough(RuntimeAdapter<C> adapter, Tunnel tunnel) throws IOException {
+    /**
+     * Builds the runtime's own client over the tunnel, checks it is ready, asks what it is and lists its
+     * containers.
+     */
+    private static <C> String askThrough(RuntimeAdapter<C> adapter, Tunnel tunnel, String host,
+            List<ContainerTable.Row> rows) throws IOException {
         try (RuntimeConnection<C> connection = RuntimeConnection.over(adapter, tunnel, Readiness.attempts(1,
                 Duration.ZERO))) {
-            return adapter.describe(connection.client()) + "  — asked through SSH with the " + adapter.name()
-                    + " client (" + tunnel.stats().bytesFromRemote() + " bytes back)";
+            String what = adapter.describe(connection.client());
+            rows.addAll(ContainerLister.listWith(host, adapter, connection.client(), true));
+            return what + "  — asked through SSH with the " + adapter.name() + " client ("
+                    + tunnel.stats().bytesFromRemote() + " bytes back)";
         }
     }
 

@@ -54,7 +54,8 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
-    private static boolean isVerbose(ParseResult parsed) {
+    /** Whether {@code --verbose} was given to the command or any of its subcommands. */
+    static boolean isVerbose(ParseResult parsed) {
         for (ParseResult p = parsed; p != null; p = p.subcommand()) {
             if (p.hasMatchedOption("--verbose")) {
                 return true;

@@ -3,6 +3,8 @@ package io.github.sshcontainer.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -29,11 +31,13 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "forward", mixinStandardHelpOptions = true, separator = " ",
         description = {"Forward a remote unix socket (default /var/run/docker.sock) to a private local socket over SSH.",
-            "Prints one line, e.g. DOCKER_HOST=unix:///tmp/ssh-container-123/docker.sock, then holds the tunnel",
+            "Prints one line, e.g. DOCKER_HOST=unix:///tmp/ssh-container-123/docker.sock (then one per --tcp forward),",
+            "then holds the tunnel",
             "until interrupted (Ctrl-C or SIGTERM), removes the socket and exits 0."},
         footer = {"", "Examples:", "  ssh-container forward deploy@build-1",
             "  ssh-container forward --runtime podman ssh://core@podman-1:2222",
-            "  ssh-container forward --remote-socket /run/user/1000/docker.sock --local-tcp 2375 build-1"})
+            "  ssh-container forward --remote-socket /run/user/1000/docker.sock --local-tcp 2375 build-1",
+            "  ssh-container forward --tcp 8080:127.0.0.1:32768 deploy@build-1"})
 final class ForwardCommand implements Callable<Integer> {
 
     static final class RemoteChoice {
@@ -62,6 +66,13 @@ final class ForwardCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     LocalChoice local = new LocalChoice();
+
+    @Option(names = "--tcp", paramLabel = "[LOCALPORT:]HOST:PORT", converter = TcpForward.Converter.class,
+            description = {"Also forward 127.0.0.1:LOCALPORT to HOST:PORT as the SSH server resolves it (like ssh -L),"
+                    + " over the same SSH session, e.g. a container's published port: --tcp 8080:127.0.0.1:32768."
+                    + " Repeatable. No LOCALPORT, or 0: a free port. Each is printed after the first line as"
+                    + " tcp://127.0.0.1:LOCALPORT -> HOST:PORT."})
+    List<TcpForward> tcpForwards = new ArrayList<>();
 
     @Mixin
     SshOptionsMixin ssh;
@@ -100,8 +111,14 @@ final class ForwardCommand implements Callable<Integer> {
         CountDownLatch stop = Signals.onTermination();
         try (SshConnector connector = SshConnector.create(ssh.toOptions()); Tunnel tunnel = open(runtime, sshTarget,
                 connector)) {
+            List<String> forwarded = new ArrayList<>();
+            for (TcpForward tcp : tcpForwards) {
+                Tunnel forward = tunnel.forward(tcp.remote(), tcp.localPort());
+                forwarded.add(forward.localUri() + " -> " + tcp.remote());
+            }
             PrintWriter out = spec.commandLine().getOut();
             out.println(runtime.environmentVariable() + "=" + runtime.environmentValue(tunnel));
+            forwarded.forEach(out::println);
             out.flush();
             stop.await();
         }

@@ -1,7 +1,5 @@
 package io.github.sshcontainer.cli;
 
-import java.util.Arrays;
-
 /**
  * Sets up slf4j-simple before the first logger exists: warnings only, to stderr, or everything from
  * ssh-container at debug level with {@code --verbose}. Standard output stays for the command's result.
@@ -10,8 +8,8 @@ final class Logging {
     private Logging() {
     }
 
-    static void configure(String[] args) {
-        boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
+    /** Sets the slf4j-simple properties that are not set already; must run before the first logger is made. */
+    static void configure(boolean verbose) {
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", verbose ? "true" : "false");

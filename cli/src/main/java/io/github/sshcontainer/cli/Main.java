@@ -10,7 +10,6 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        Logging.configure(args);
         System.exit(run(args));
     }
 
@@ -21,11 +20,18 @@ public final class Main {
 
     /** Runs the command line with the given standard output and error; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        return new CommandLine(new SshContainerCommand())
+        CommandLine cmd = new CommandLine(new SshContainerCommand())
                 .setOut(out)
                 .setErr(err)
                 .setExecutionExceptionHandler(new ErrorReporter())
                 .setParameterExceptionHandler(new ErrorReporter())
-                .execute(args);
+                // logging is set up from what was parsed, so a -v meant for exec's command is not ours
+                .setExecutionStrategy(parsed -> {
+                    Logging.configure(ErrorReporter.isVerbose(parsed));
+                    return new CommandLine.RunLast().execute(parsed);
+                });
+        // `exec TARGET docker ps -a`: everything after TARGET belongs to the command, even without `--`
+        cmd.getSubcommands().get("exec").setStopAtPositional(true);
+        return cmd.execute(args);
     }
 }

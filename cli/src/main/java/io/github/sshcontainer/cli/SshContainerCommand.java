@@ -5,9 +5,11 @@ import picocli.CommandLine.Option;
 
 /** The top-level {@code ssh-container} command; the work is in its subcommands. */
 @Command(name = "ssh-container", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        scope = picocli.CommandLine.ScopeType.INHERIT, // --help, --version and the exit codes on every subcommand
         description = "Drive Docker, containerd, Podman — any runtime on a unix socket — on a remote machine"
                 + " through SSH alone.",
-        subcommands = {ForwardCommand.class, DemoCommand.class},
+        subcommands = {ForwardCommand.class, DemoCommand.class,
+            ExecCommand.class, PsCommand.class, DoctorCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 other error, 2 usage, 3 authentication, 4 host key,",
             "5 cannot connect, 6 remote socket unavailable or forwarding refused."})
 final class SshContainerCommand implements Runnable {
@@ -21,6 +23,7 @@ final class SshContainerCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a command is required (forward, demo)");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a command is required ("
+                + String.join(", ", spec.subcommands().keySet()) + ")");
     }
 }

@@ -23,10 +23,11 @@ final class SshOptionsMixin {
             + " and /etc/ssh/ssh_known_hosts).")
     Path knownHosts;
 
-    @Option(names = "--host-key-policy", paramLabel = "POLICY", defaultValue = "strict",
+    @Option(names = "--host-key-policy", paramLabel = "POLICY",
             converter = HostKeyPolicyConverter.class,
             description = "strict (default: unknown or changed keys refused), accept-new (add unknown, refuse changed)"
-                    + " or insecure (accept any key, with a warning).")
+                    + " or insecure (accept any key, with a warning). Default: ssh_config's StrictHostKeyChecking,"
+                    + " else strict.")
     HostKeyPolicy hostKeyPolicy;
 
     @Option(names = "--ssh-config", paramLabel = "FILE", description = "ssh_config file (default: ~/.ssh/config;"
@@ -39,9 +40,9 @@ final class SshOptionsMixin {
     @Option(names = "-l", paramLabel = "USER", description = "Login name (overrides the target and ssh_config).")
     String user;
 
-    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "15",
-            description = "Connect timeout in seconds (default: ${DEFAULT-VALUE}).")
-    int connectTimeoutSeconds;
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS",
+            description = "Connect timeout in seconds (default: ssh_config's ConnectTimeout, else 15).")
+    Integer connectTimeoutSeconds;
 
     @Option(names = "--no-agent", description = "Do not use the ssh-agent (SSH_AUTH_SOCK).")
     boolean noAgent;
@@ -58,12 +59,18 @@ final class SshOptionsMixin {
     }
 
     SshOptions toOptions() {
-        if (connectTimeoutSeconds < 1) {
+        if (connectTimeoutSeconds != null && connectTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--connect-timeout must be at least 1 second");
         }
-        SshOptions.Builder b = SshOptions.builder().hostKeyPolicy(hostKeyPolicy)
-                .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds)).useAgent(!noAgent)
+        // options given here win over ssh_config (like ssh -o); those not given leave ssh_config in charge
+        SshOptions.Builder b = SshOptions.builder().useAgent(!noAgent)
                 .passphraseProvider(SshOptionsMixin::askPassphrase);
+        if (hostKeyPolicy != null) {
+            b.hostKeyPolicy(hostKeyPolicy);
+        }
+        if (connectTimeoutSeconds != null) {
+            b.connectTimeout(Duration.ofSeconds(connectTimeoutSeconds));
+        }
         identities.forEach(b::identity);
         if (knownHosts != null) {
             b.knownHosts(knownHosts);

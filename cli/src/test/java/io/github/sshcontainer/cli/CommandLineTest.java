@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
+
+import io.github.sshcontainer.tunnel.runtime.RuntimeAdapter;
+import io.github.sshcontainer.tunnel.runtime.RuntimeAdapters;
 
 import org.junit.jupiter.api.Test;
 
@@ -34,9 +38,43 @@ class CommandLineTest {
     }
 
     @Test
+    void everyCommandHasHelpAndVersion() {
+        for (String command : List.of("forward", "demo", "exec", "ps")) {
+            out.getBuffer().setLength(0);
+            assertEquals(0, run(command, "--version"), command);
+            assertTrue(out.toString().startsWith("ssh-container "), command + ": " + out);
+            out.getBuffer().setLength(0);
+            assertEquals(0, run(command, "--help"), command);
+            assertTrue(out.toString().contains("Usage: ssh-container " + command), out.toString());
+            assertTrue(out.toString().contains("--verbose"), command + ": " + out);
+        }
+    }
+
+    @Test
+    void execNeedsACommandAndPsATarget() {
+        assertEquals(2, run("exec", "--ssh-config", "none", "h"));
+        assertTrue(err.toString().contains("no command given: ssh-container exec TARGET -- CMD"), err.toString());
+        assertEquals(2, run("exec", "--ssh-config", "none", "h", "--"));
+        assertEquals(2, run("ps", "--ssh-config", "none"));
+        assertTrue(err.toString().contains("TARGET"), err.toString());
+    }
+
+    @Test
+    void unknownRuntimeNamesAreUsageErrorsBeforeAnyConnection() {
+        assertEquals(2, run("exec", "--ssh-config", "none", "--runtime", "lxc", "h", "--", "true"));
+        assertTrue(err.toString().contains("no adapter for runtime 'lxc'"), err.toString());
+        assertEquals(2, run("ps", "--ssh-config", "none", "--runtime", "docker", "--runtime", "lxc", "h"));
+        assertEquals(2, run("ps", "--ssh-config", "none", "--timeout", "0", "h"));
+        assertTrue(err.toString().contains("--timeout must be at least 1 second"), err.toString());
+        assertEquals(2, run("ps", "--ssh-config", "none", "h", "user@"));
+        assertTrue(err.toString().contains("expected ssh://[user@]host[:port]"), err.toString());
+    }
+
+    @Test
     void noCommandIsAUsageError() {
         assertEquals(2, run());
-        assertTrue(err.toString().contains("a command is required"), err.toString());
+        assertTrue(err.toString().matches("(?s)ssh-container: a command is required \\(forward, demo, .*exec.*ps.*\\).*"),
+                err.toString());
     }
 
     @Test
@@ -56,13 +94,18 @@ class CommandLineTest {
     @Test
     void unknownRuntimeListsTheAvailableAdapters() {
         assertEquals(2, run("forward", "--ssh-config", "none", "--runtime", "lxc", "h"));
-        assertTrue(err.toString().contains("no adapter for runtime 'lxc'; available: docker"), err.toString());
+        // (the tunnel-core test jar on this class path adds its "echo" adapter)
+        assertTrue(err.toString().matches("(?s).*no adapter for runtime 'lxc'; available: containerd, docker, (echo, )?"
+                + "podman\\R"), err.toString());
     }
 
     @Test
-    void aRuntimeOfThisProjectWhoseAdapterIsMissingNamesTheArtifact() {
-        assertEquals(2, run("forward", "--ssh-config", "none", "--runtime", "podman", "h"));
-        assertTrue(err.toString().contains("add io.github.sshcontainer:ssh-container-podman"), err.toString());
+    void theCommandKnowsEveryRuntimeOfThisProject() {
+        // the shaded jar carries all three adapters; the ITs check the merged services file in the real jar
+        List<String> names = RuntimeAdapters.all().stream().map(RuntimeAdapter::name).toList();
+        assertTrue(names.containsAll(List.of("containerd", "docker", "podman")), names.toString());
+        assertEquals("podman", RuntimeAdapters.find("podman").name());
+        assertEquals("CONTAINERD_ADDRESS", RuntimeAdapters.find("containerd").environmentVariable());
     }
 
     @Test

@@ -122,6 +122,44 @@ class ForwardCliIT {
     }
 
     @Test
+    void tcpForwardsGoOverTheSameSessionAndArePrintedAfterTheFirstLine() throws Exception {
+        try (java.net.ServerSocket web = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket s = web.accept()) {
+                    s.getOutputStream().write("hello over --tcp\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    // the test fails on its own
+                }
+            }, "tcp-forward-server");
+            server.setDaemon(true);
+            server.start();
+            int loginsBefore = sshd.log().split("Accepted publickey for ", -1).length;
+            List<String> args = new ArrayList<>(forwardArgs(echo.path().toString(), sshd.clientKey(), knownHosts));
+            args.addAll(1, List.of("--tcp", "127.0.0.1:" + web.getLocalPort()));
+            try (Forward f = new Forward(args)) {
+                f.socket();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (f.allOutput().size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                String line = f.allOutput().get(1);
+                java.util.regex.Matcher m = java.util.regex.Pattern
+                        .compile("tcp://127\\.0\\.0\\.1:(\\d+) -> 127\\.0\\.0\\.1:" + web.getLocalPort()).matcher(line);
+                assertTrue(m.matches(), line);
+                try (java.net.Socket c = new java.net.Socket("127.0.0.1", Integer.parseInt(m.group(1)))) {
+                    c.setSoTimeout(10_000);
+                    assertEquals("hello over --tcp\n",
+                            new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+                }
+                assertEquals(0, f.terminate());
+                assertEquals(2, f.allOutput().size(), f.allOutput().toString());
+            }
+            assertEquals(loginsBefore + 1, sshd.log().split("Accepted publickey for ", -1).length,
+                    "one SSH login for the socket and the TCP forward");
+        }
+    }
+
+    @Test
     void forwardPrintsOneLineServesAPrivateSocketAndCleansUpOnSigterm() throws Exception {
         try (Forward f = new Forward(forwardArgs(echo.path().toString(), sshd.clientKey(), knownHosts))) {
             Path sock = f.socket();

@@ -7,7 +7,9 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,12 +18,17 @@ import java.util.Optional;
 import io.github.sshcontainer.tunnel.internal.KeyPassphrases;
 import io.github.sshcontainer.tunnel.internal.SshConfigFile;
 import io.github.sshcontainer.tunnel.ssh.KnownHostsVerifier;
-import io.github.sshcontainer.tunnel.ssh.UnixSocketAgentFactory;
+import io.github.sshcontainer.tunnel.internal.ProxyCommand;
+import io.github.sshcontainer.tunnel.ssh.AuthMethodsRecorder;
+import io.github.sshcontainer.tunnel.ssh.HostAndPort;
+import io.github.sshcontainer.tunnel.ssh.IdentityAgentFactory;
+import io.github.sshcontainer.tunnel.ssh.PerHostKnownHosts;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.config.hosts.HostConfigEntry;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.core.CoreModuleProperties;
@@ -79,9 +86,11 @@ public final class SshConnector implements AutoCloseable {
         SshClient client = SshClient.setUpDefaultClient();
         client.setCipherFactoriesNameList(String.join(",", options.ciphers()));
         client.setHostConfigEntryResolver(config);
+        client.setUserAuthFactories(AuthMethodsRecorder.wrap(client.getUserAuthFactories() == null
+                ? SshClient.DEFAULT_USER_AUTH_FACTORIES : client.getUserAuthFactories()));
         List<Path> knownHosts = options.knownHosts();
-        client.setServerKeyVerifier(new KnownHostsVerifier(knownHosts, knownHosts.isEmpty() ? null : knownHosts.get(0),
-                options.hostKeyPolicy()));
+        client.setServerKeyVerifier(new PerHostKnownHosts(new KnownHostsVerifier(knownHosts,
+                knownHosts.isEmpty() ? null : knownHosts.get(0), options.hostKeyPolicy())));
         KeyPassphrases passphrases = new KeyPassphrases(options.passphraseProvider().orElse(null));
         client.setFilePasswordProvider(passphrases);
         options.password().ifPresent(client::addPasswordIdentity);
@@ -91,8 +100,8 @@ public final class SshConnector implements AutoCloseable {
             client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         }
         if (options.useAgent()) {
-            options.agentSocket().filter(Files::exists).ifPresent(sock -> client.setAgentFactory(
-                    new UnixSocketAgentFactory(sock)));
+            // used whether or not identity files are named (like OpenSSH); ssh_config's IdentityAgent per host
+            client.setAgentFactory(new IdentityAgentFactory(options.agentSocket().filter(Files::exists).orElse(null)));
         }
         CoreModuleProperties.IDLE_TIMEOUT.set(client, java.time.Duration.ZERO);
         CoreModuleProperties.TCP_NODELAY.set(client, true);
@@ -124,15 +133,45 @@ public final class SshConnector implements AutoCloseable {
     public ClientSession connect(SshTarget target) throws SshTunnelException {
         HostConfigEntry entry = resolve(target);
         String where = entry.getUsername() + "@" + entry.getHostName() + ":" + entry.getPort();
+        Map<AttributeRepository.AttributeKey<?>, Object> context = new HashMap<>();
+        String alias = entry.getProxyJump() == null ? entry.getProperty("HostKeyAlias") : null;
+        HostAndPort checked = alias != null ? new HostAndPort(alias, HostAndPort.DEFAULT_PORT)
+                : new HostAndPort(entry.getHostName(), entry.getPort());
+        KnownHostsVerifier perHost = hostKeyVerifierFor(entry);
+        if (perHost != null) {
+            context.put(PerHostKnownHosts.OVERRIDE, new PerHostKnownHosts.Override(checked, perHost));
+        }
+        String proxyCommand = entry.getProperty("ProxyCommand");
+        ProxyCommand proxy = null;
+        HostConfigEntry via = entry;
         ClientSession session;
         try {
+            if (proxyCommand != null && !proxyCommand.equalsIgnoreCase("none") && entry.getProxyJump() == null) {
+                proxy = ProxyCommand.start(proxyCommand);
+                via = throughProxy(entry, proxy);
+                context.put(KnownHostsVerifier.HOST_KEY_ALIAS, checked); // never the loopback bridge
+                where = where + " via " + proxy.describe();
+            } else if (alias != null) {
+                context.put(KnownHostsVerifier.HOST_KEY_ALIAS, checked);
+            }
             // The verifier checks the configured HostName and Port (no reverse DNS); under ProxyJump MINA itself
             // names the final target, so no alias is passed (a connect context would reach the jump hosts too).
-            ConnectFuture future = client.connect(entry, null, null);
-            session = future.verify(options.connectTimeout()).getSession();
+            ConnectFuture future = client.connect(via, context.isEmpty() ? null
+                    : AttributeRepository.ofAttributesMap(context), null);
+            session = future.verify(connectTimeout(entry)).getSession();
+            if (proxy != null) {
+                proxy.checkPeer(session.getIoSession().getLocalAddress());
+                ProxyCommand p = proxy;
+                session.addCloseFutureListener(f -> p.close());
+            }
         } catch (IOException | RuntimeException e) {
+            if (proxy != null) {
+                proxy.close();
+            }
             throw connectFailure(target, where, e);
         }
+        keepAlive(session, entry);
+        AuthMethodsRecorder.Record methods = AuthMethodsRecorder.attach(session);
         try {
             session.auth().verify(options.authTimeout());
             LOG.debug("authenticated to {}", where);
@@ -147,8 +186,127 @@ public final class SshConnector implements AutoCloseable {
                 throw new HostKeyException("the host key of " + where + " was refused: " + e.getMessage(),
                         entry.getHostName(), "unknown", "unknown");
             }
-            throw authFailure(where, session, e);
+            if (proxy != null && !session.isAuthenticated() && (proxy.exited() || session.getServerVersion() == null)) {
+                throw new SshTunnelException(Failure.CONNECT, "cannot connect to " + entry.getHostName() + ":"
+                        + entry.getPort() + " (" + target + ") through " + proxy.describe() + ": "
+                        + rootCause(e).getMessage(), e);
+            }
+            throw authFailure(where, session, methods, e);
         }
+    }
+
+    /** The entry MINA connects to when a ProxyCommand carries the connection: the bridge's loopback port. */
+    private static HostConfigEntry throughProxy(HostConfigEntry entry, ProxyCommand proxy) {
+        HostConfigEntry via = new HostConfigEntry(entry.getHost(), proxy.address().getAddress().getHostAddress(),
+                proxy.address().getPort(), entry.getUsername());
+        via.setIdentities(entry.getIdentities());
+        via.setIdentitiesOnly(entry.isIdentitiesOnly());
+        Map<String, String> props = new HashMap<>(entry.getProperties());
+        props.keySet().removeIf(k -> k.equalsIgnoreCase("ProxyCommand"));
+        via.setProperties(props);
+        return via;
+    }
+
+    /** ssh_config's ConnectTimeout unless the options set one. */
+    private Duration connectTimeout(HostConfigEntry entry) {
+        String value = entry.getProperty("ConnectTimeout");
+        if (value == null || options.isExplicit("connectTimeout")) {
+            return options.connectTimeout();
+        }
+        try {
+            long seconds = Long.parseLong(value.trim());
+            return seconds > 0 ? Duration.ofSeconds(seconds) : options.connectTimeout();
+        } catch (NumberFormatException e) {
+            LOG.warn("ssh config: ignoring ConnectTimeout '{}' (not a number of seconds)", value);
+            return options.connectTimeout();
+        }
+    }
+
+    /** ssh_config's ServerAliveInterval / ServerAliveCountMax for this session, unless the options set keepalive. */
+    private void keepAlive(ClientSession session, HostConfigEntry entry) {
+        String interval = entry.getProperty("ServerAliveInterval");
+        String count = entry.getProperty("ServerAliveCountMax");
+        if (options.isExplicit("keepAlive") || interval == null && count == null) {
+            return;
+        }
+        try {
+            Duration d = interval == null ? options.keepAliveInterval() : Duration.ofSeconds(Long.parseLong(interval.trim()));
+            int max = count == null ? options.keepAliveCountMax() : Integer.parseInt(count.trim());
+            CoreModuleProperties.HEARTBEAT_INTERVAL.set(session, d);
+            if (!d.isZero()) {
+                CoreModuleProperties.HEARTBEAT_REQUEST.set(session, "keepalive@openssh.com");
+                CoreModuleProperties.HEARTBEAT_REPLY_WAIT.set(session, d);
+                CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(session, Math.max(1, max));
+            }
+        } catch (NumberFormatException e) {
+            LOG.warn("ssh config: ignoring ServerAliveInterval/ServerAliveCountMax '{}'/'{}' (not numbers)", interval,
+                    count);
+        }
+    }
+
+    /**
+     * A verifier for this host when ssh_config sets StrictHostKeyChecking, UserKnownHostsFile or
+     * GlobalKnownHostsFile for it (and the options did not set them); {@code null} to use the connector's.
+     */
+    KnownHostsVerifier hostKeyVerifierFor(HostConfigEntry entry) throws SshTunnelException {
+        String strict = options.isExplicit("hostKeyPolicy") ? null : entry.getProperty("StrictHostKeyChecking");
+        String user = options.isExplicit("knownHosts") ? null : entry.getProperty("UserKnownHostsFile");
+        String global = options.isExplicit("knownHosts") ? null : entry.getProperty("GlobalKnownHostsFile");
+        if (strict == null && user == null && global == null) {
+            return null;
+        }
+        HostKeyPolicy policy = options.hostKeyPolicy();
+        if (strict != null) {
+            policy = policyOf(strict);
+        }
+        List<Path> files = new ArrayList<>();
+        if (user == null && global == null) {
+            files.addAll(options.knownHosts());
+        } else {
+            List<Path> defaults = options.knownHosts();
+            files.addAll(user != null ? paths(user) : defaults.isEmpty() ? List.of() : defaults.subList(0, 1));
+            files.addAll(global != null ? paths(global) : defaults.size() > 1 ? defaults.subList(1, defaults.size())
+                    : List.of());
+        }
+        return new KnownHostsVerifier(files, files.isEmpty() ? null : files.get(0), policy);
+    }
+
+    private static List<Path> paths(String value) {
+        List<Path> out = new ArrayList<>();
+        for (String p : value.trim().split("\\s+")) {
+            if (!p.isEmpty() && !p.equalsIgnoreCase("none")) {
+                out.add(Path.of(p));
+            }
+        }
+        return out;
+    }
+
+    /** OpenSSH's StrictHostKeyChecking values. */
+    static HostKeyPolicy policyOf(String value) throws SshTunnelException {
+        switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "yes":
+            case "ask": // no prompt here: an unknown key is refused, as 'yes' would
+                return HostKeyPolicy.STRICT;
+            case "accept-new":
+                return HostKeyPolicy.ACCEPT_NEW;
+            case "no":
+            case "off":
+                LOG.warn("ssh config says StrictHostKeyChecking {}: host keys are not verified for this host", value);
+                return HostKeyPolicy.INSECURE;
+            default:
+                throw new SshTunnelException(Failure.USAGE, "ssh config: bad StrictHostKeyChecking '" + value
+                        + "' (expected yes, accept-new, no or ask)");
+        }
+    }
+
+    /**
+     * What {@link #connect} would use for {@code target} after ssh_config: host name, port, user, identities, and
+     * the other keywords as properties ({@code ProxyCommand}, {@code ServerAliveInterval}, ...). For diagnostics.
+     *
+     * @throws SshTunnelException ({@link Failure#USAGE}) when the config cannot be applied
+     */
+    public HostConfigEntry effectiveConfig(SshTarget target) throws SshTunnelException {
+        return resolve(target);
     }
 
     /** The effective ssh_config entry for {@code target}: host name, port, user and identities filled in. */
@@ -201,12 +359,17 @@ public final class SshConnector implements AutoCloseable {
         return new SshTunnelException(Failure.CONNECT, "cannot connect to " + where + " (" + target + "): " + why, e);
     }
 
-    private SshTunnelException authFailure(String where, ClientSession session, Throwable e) {
+    private SshTunnelException authFailure(String where, ClientSession session, AuthMethodsRecorder.Record methods,
+            Throwable e) {
         Map<String, String> keyProblems = passphrases.failures();
         StringBuilder msg = new StringBuilder("authentication to ").append(where).append(" failed");
         String detail = String.valueOf(rootCause(e).getMessage());
         if (!session.isAuthenticated() && !keyProblems.isEmpty()) {
             keyProblems.forEach((k, v) -> msg.append("; ").append(k).append(": ").append(v));
+        }
+        if (!methods.offered().isEmpty()) {
+            msg.append("; the server offers ").append(String.join(",", methods.offered())).append(", we tried ")
+                    .append(methods.tried().isEmpty() ? "nothing" : String.join(",", methods.tried()));
         }
         if (detail.contains("No more authentication methods")) {
             msg.append(": the server accepted none of the offered credentials (keys: ")

@@ -40,8 +40,10 @@ public final class SshOptions {
     private final Duration keepAliveInterval;
     private final int keepAliveCountMax;
     private final List<String> ciphers;
+    private final java.util.Set<String> explicit;
 
     private SshOptions(Builder b) {
+        this.explicit = java.util.Set.copyOf(b.explicit);
         this.identities = List.copyOf(b.identities);
         this.keyPairs = List.copyOf(b.keyPairs);
         this.passphraseProvider = b.passphraseProvider;
@@ -86,6 +88,7 @@ public final class SshOptions {
         b.keepAliveCountMax = keepAliveCountMax;
         b.ciphers.clear();
         b.ciphers.addAll(ciphers);
+        b.explicit.addAll(explicit);
         return b;
     }
 
@@ -172,6 +175,15 @@ public final class SshOptions {
         return ciphers;
     }
 
+    /**
+     * Whether a setting was chosen on the builder rather than left at its default; a chosen one wins over
+     * ssh_config (like {@code ssh -o}), a default one gives way to it. Names: {@code hostKeyPolicy},
+     * {@code knownHosts}, {@code connectTimeout}, {@code keepAlive}.
+     */
+    boolean isExplicit(String setting) {
+        return explicit.contains(setting);
+    }
+
     /** Builds {@link SshOptions}. */
     public static final class Builder {
         private final List<Path> identities = new ArrayList<>();
@@ -189,6 +201,7 @@ public final class SshOptions {
         private Duration keepAliveInterval = Duration.ofSeconds(15);
         private int keepAliveCountMax = 3;
         private final List<String> ciphers = new ArrayList<>(DEFAULT_CIPHERS);
+        private final java.util.Set<String> explicit = new java.util.HashSet<>();
 
         private Builder() {
         }
@@ -225,14 +238,20 @@ public final class SshOptions {
             return this;
         }
 
-        /** Replaces the known_hosts files; the first is where new keys are added. */
+        /**
+         * Replaces the known_hosts files; the first is where new keys are added. Default: ssh_config's
+         * {@code UserKnownHostsFile} and {@code GlobalKnownHostsFile}, else {@code ~/.ssh/known_hosts} and
+         * {@code /etc/ssh/ssh_known_hosts}.
+         */
         public Builder knownHosts(Path... files) {
             this.knownHosts = List.of(files);
+            explicit.add("knownHosts");
             return this;
         }
 
         public Builder hostKeyPolicy(HostKeyPolicy policy) {
             this.hostKeyPolicy = Objects.requireNonNull(policy, "policy");
+            explicit.add("hostKeyPolicy");
             return this;
         }
 
@@ -245,6 +264,7 @@ public final class SshOptions {
 
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive(timeout, "connect timeout");
+            explicit.add("connectTimeout");
             return this;
         }
 
@@ -263,6 +283,7 @@ public final class SshOptions {
             }
             this.keepAliveInterval = interval;
             this.keepAliveCountMax = countMax;
+            explicit.add("keepAlive");
             return this;
         }
 
@@ -275,7 +296,18 @@ public final class SshOptions {
             return this;
         }
 
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException if a named identity file exists but holds no private key (a public key, a
+         *         truncated or an unrelated file); a missing or unreadable one is reported when connecting
+         */
         public SshOptions build() {
+            for (Path key : identities) {
+                io.github.sshcontainer.tunnel.internal.IdentityFiles.problem(key).ifPresent(why -> {
+                    throw new IllegalArgumentException("identity file " + key + " is not a usable private key: " + why);
+                });
+            }
             return new SshOptions(this);
         }
 

@@ -36,15 +36,33 @@ public final class TunnelBuilder {
         this.remote = Objects.requireNonNull(remote, "remote");
     }
 
-    /** SSH options; a connector of its own is made from them. */
+    /**
+     * SSH options; a connector of its own is made from them.
+     *
+     * @throws IllegalArgumentException if a shared {@link #connector(SshConnector)} was given: it has its own options
+     */
     public TunnelBuilder options(SshOptions sshOptions) {
-        this.options = Objects.requireNonNull(sshOptions, "options");
+        Objects.requireNonNull(sshOptions, "options");
+        if (connector != null) {
+            throw new IllegalArgumentException("both options() and connector() given: a shared connector brings its own"
+                    + " options (connector.options()); pass one of them");
+        }
+        this.options = sshOptions;
         return this;
     }
 
-    /** A connector to share with other tunnels (its MINA client and threads); the tunnel does not close it. */
+    /**
+     * A connector to share with other tunnels (its MINA client and threads); the tunnel does not close it.
+     *
+     * @throws IllegalArgumentException if {@link #options(SshOptions)} were given: they would be silently ignored
+     */
     public TunnelBuilder connector(SshConnector shared) {
-        this.connector = Objects.requireNonNull(shared, "connector");
+        Objects.requireNonNull(shared, "connector");
+        if (options != null) {
+            throw new IllegalArgumentException("both options() and connector() given: a shared connector brings its own"
+                    + " options (connector.options()); pass one of them");
+        }
+        this.connector = shared;
         return this;
     }
 

@@ -227,7 +227,11 @@ public final class ChannelOpener {
     private Probe probeUnixSocket(ClientSession session) {
         String path = ((RemoteEndpoint.UnixSocket) endpoint).path();
         String quoted = "'" + path.replace("'", "'\\''") + "'";
-        String script = "p=" + quoted + "; if [ ! -e \"$p\" ]; then echo missing; elif [ ! -S \"$p\" ]; then echo notsocket;"
+        // a path under a directory the user may not enter does not "exist" for test -e: look for that directory
+        String script = "p=" + quoted + "; if [ ! -e \"$p\" ]; then d=\"$p\"; while [ \"$d\" != / ] && [ \"$d\" != . ];"
+                + " do d=$(dirname \"$d\"); if [ -e \"$d\" ]; then if [ -d \"$d\" ] && [ ! -x \"$d\" ];"
+                + " then echo deniedir $(id -un) \"$d\"; exit 0; fi; break; fi; done; echo missing;"
+                + " elif [ ! -S \"$p\" ]; then echo notsocket;"
                 + " elif [ ! -r \"$p\" ] || [ ! -w \"$p\" ]; then echo denied $(id -un); else echo ok; fi";
         try (ChannelExec exec = session.createExecChannel(script)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -240,6 +244,12 @@ public final class ChannelOpener {
                 return new Probe(RemoteUnavailableException.Reason.MISSING, "it does not exist (is the daemon running? is this the right path?)");
             } else if (answer.equals("notsocket")) {
                 return new Probe(RemoteUnavailableException.Reason.NOT_A_SOCKET, "it exists but is not a socket");
+            } else if (answer.startsWith("deniedir ")) {
+                String[] parts = answer.split(" ", 3);
+                String dir = parts.length > 2 ? parts[2] : "?";
+                return new Probe(RemoteUnavailableException.Reason.PERMISSION_DENIED, "permission denied for user "
+                        + parts[1] + ": it may not enter directory " + dir + " (connect as a user who may, or let the"
+                        + " user's group into that directory)");
             } else if (answer.startsWith("denied")) {
                 String user = answer.substring("denied".length()).trim();
                 return new Probe(RemoteUnavailableException.Reason.PERMISSION_DENIED, "permission denied for user " + user

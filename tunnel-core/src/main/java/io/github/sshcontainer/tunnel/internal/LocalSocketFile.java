@@ -30,6 +30,8 @@ public final class LocalSocketFile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalSocketFile.class);
     /** sun_path is 108 bytes on Linux, including the terminating NUL. */
     public static final int MAX_PATH_BYTES = 107;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
     private static final Set<LocalSocketFile> OPEN = ConcurrentHashMap.newKeySet();
 
     static {
@@ -77,8 +79,11 @@ public final class LocalSocketFile implements AutoCloseable {
         Path path = requested.toAbsolutePath().normalize();
         checkLength(path);
         Path parent = path.getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
+        if (parent == null || !Files.exists(parent)) {
             throw usage("cannot create local socket " + path + ": directory " + parent + " does not exist");
+        }
+        if (!Files.isDirectory(parent)) {
+            throw usage("cannot create local socket " + path + ": " + parent + " is not a directory");
         }
         if (!Files.isWritable(parent)) {
             throw usage("cannot create local socket " + path + ": no write permission in " + parent);
@@ -140,9 +145,18 @@ public final class LocalSocketFile implements AutoCloseable {
         }
     }
 
+    /** Whether {@code p} itself (not a link's target) is a unix socket: not a fifo nor a device, which are "other" too. */
     static boolean isSocket(Path p) throws IOException {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        return a.isOther() && !a.isSymbolicLink();
+        if (!a.isOther() || a.isSymbolicLink()) {
+            return false;
+        }
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & S_IFMT) == S_IFSOCK;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return false; // cannot tell: never treat it as ours to replace
+        }
     }
 
     private static Object fileKey(Path p) throws IOException {

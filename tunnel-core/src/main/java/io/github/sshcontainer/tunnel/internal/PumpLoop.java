@@ -2,6 +2,7 @@ package io.github.sshcontainer.tunnel.internal;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
@@ -28,7 +29,11 @@ public final class PumpLoop implements Closeable {
         void abort(Throwable cause);
     }
 
+    /** How much one read from a local socket takes at most (a few SSH packets). */
+    static final int READ_BUFFER = 256 * 1024;
+
     private final Selector selector;
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
@@ -51,6 +56,15 @@ public final class PumpLoop implements Closeable {
     /** Whether the caller is the loop thread. */
     public boolean inLoop() {
         return Thread.currentThread() == thread;
+    }
+
+    /**
+     * The buffer every handler of this loop reads into; call on the loop thread only, and copy out what was read
+     * before returning to the loop.
+     */
+    ByteBuffer readBuffer() {
+        assert inLoop();
+        return readBuffer;
     }
 
     /** Registers {@code channel} with {@code handler}; call on the loop thread. */

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 
 import org.apache.sshd.common.io.IoWriteFuture;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Joins one accepted local socket to one SSH channel without a thread of its own.
  * <ul>
- * <li>local → remote: the loop reads into one buffer, stops reading, hands the bytes to the channel's async stream
+ * <li>local → remote: the loop reads into its shared buffer, copies what it read, stops reading, hands the bytes to the channel's async stream
  * and reads again when that write completes — one write in flight, back-pressure from the SSH window;</li>
  * <li>remote → local: bytes are written straight to the socket on MINA's thread; what the socket cannot take now is
  * queued and flushed when it becomes writable, and the SSH window reopens only for bytes actually written;</li>
@@ -25,12 +26,10 @@ import org.slf4j.LoggerFactory;
  */
 final class SocketLink implements ChannelEvents, PumpLoop.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(SocketLink.class);
-    private static final int READ_BUFFER = 256 * 1024;
 
     private final PumpLoop loop;
     private final SocketChannel socket;
     private final StatsCounter stats;
-    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
     private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
 
     private volatile ForwardingChannel channel;
@@ -82,6 +81,8 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
     }
 
     private void readLocal() throws IOException {
+        // the loop's buffer, shared by all its links: an idle connection holds no read buffer
+        ByteBuffer readBuffer = loop.readBuffer();
         readBuffer.clear();
         int n = socket.read(readBuffer);
         if (n == 0) {
@@ -95,7 +96,8 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
             return;
         }
         stats.toRemote(n);
-        ByteArrayBuffer chunk = new ByteArrayBuffer(readBuffer.array(), 0, n);
+        // a copy of just what was read: the SSH stream holds it until the write completes
+        ByteArrayBuffer chunk = new ByteArrayBuffer(Arrays.copyOf(readBuffer.array(), n), 0, n);
         IoWriteFuture written;
         try {
             written = ThreadUtils.runAsInternal(chunk, b -> channel.getAsyncIn().writeBuffer(b));

@@ -10,8 +10,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,7 +36,11 @@ import org.apache.sshd.client.session.ClientSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@link Tunnel} implementation: one kept SSH session, one pump loop, one optional local listener. */
+/**
+ * The {@link Tunnel} implementation: one kept SSH session, one pump loop, one optional local listener. A forward
+ * ({@link #forward(RemoteEndpoint, int)}) is an {@code SshTunnel} too, with its own listener and loop, that opens its
+ * channels on its parent's session and leaves the session to the parent.
+ */
 public final class SshTunnel implements Tunnel {
     private static final Logger LOG = LoggerFactory.getLogger(SshTunnel.class);
     private static final AtomicInteger IDS = new AtomicInteger();
@@ -52,6 +60,9 @@ public final class SshTunnel implements Tunnel {
     private final Duration drainTimeout;
     private final Duration openTimeout;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The tunnel whose session this forward uses; null for a tunnel with a session of its own. */
+    private final SshTunnel parent;
+    private final Set<SshTunnel> forwards = ConcurrentHashMap.newKeySet();
     private PumpLoop loop;
     private LocalSocketFile socketFile;
     private ServerSocketChannel server;
@@ -70,6 +81,22 @@ public final class SshTunnel implements Tunnel {
                 : null;
         this.opener = new ChannelOpener(sessions, pool, remote, openTimeout);
         this.drainTimeout = b.drainTimeout();
+        this.parent = null;
+    }
+
+    /** A forward to {@code remote} over {@code parent}'s session. */
+    private SshTunnel(SshTunnel parent, RemoteEndpoint remote) {
+        this.target = parent.target;
+        this.remote = remote;
+        this.connector = parent.connector;
+        this.ownsConnector = false;
+        this.stats = new StatsCounter();
+        this.sessions = parent.sessions;
+        this.openTimeout = parent.openTimeout;
+        this.pool = null;
+        this.opener = new ChannelOpener(sessions, remote, openTimeout);
+        this.drainTimeout = parent.drainTimeout;
+        this.parent = parent;
     }
 
     /** Opens a tunnel as the builder says; see {@link TunnelBuilder#open()}. */
@@ -255,6 +282,41 @@ public final class SshTunnel implements Tunnel {
     }
 
     @Override
+    public Tunnel forward(RemoteEndpoint forwarded, int localPort) throws SshTunnelException {
+        java.util.Objects.requireNonNull(forwarded, "remote");
+        if (parent != null) {
+            return parent.forward(forwarded, localPort);
+        }
+        if (forwarded instanceof RemoteEndpoint.Command) {
+            throw new IllegalArgumentException("cannot forward a local port to the command " + forwarded
+                    + ": open a tunnel with RemoteEndpoint.command(...) instead");
+        }
+        TunnelBuilder local = Tunnel.to(target, forwarded).localTcp(localPort);
+        if (closed.get()) {
+            throw new IllegalStateException("tunnel to " + remote + " on " + target + " is closed");
+        }
+        SshTunnel forward = new SshTunnel(this, forwarded);
+        try {
+            forward.listen(local);
+        } catch (SshTunnelException e) {
+            forward.close();
+            throw e;
+        } catch (IOException e) {
+            forward.close();
+            throw new SshTunnelException(Failure.OTHER, "cannot forward 127.0.0.1:" + localPort + " to " + forwarded
+                    + ": " + e.getMessage(), e);
+        }
+        forwards.add(forward);
+        if (closed.get()) {
+            // this tunnel closed meanwhile and may have missed the new forward
+            forward.close();
+            throw new IllegalStateException("tunnel to " + remote + " on " + target + " is closed");
+        }
+        LOG.debug("forward {} -> {} {} over the tunnel's SSH session", forward.describeLocal(), target, forwarded);
+        return forward;
+    }
+
+    @Override
     public SshTarget target() {
         return target;
     }
@@ -300,6 +362,11 @@ public final class SshTunnel implements Tunnel {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        List<SshTunnel> children = new ArrayList<>(forwards);
+        forwards.clear();
+        for (SshTunnel forward : children) {
+            forward.close();
+        }
         if (loop != null) {
             CompletableFuture<Void> stopped = new CompletableFuture<>();
             loop.execute(() -> {
@@ -334,7 +401,11 @@ public final class SshTunnel implements Tunnel {
         if (pool != null) {
             pool.close();
         }
-        sessions.close();
+        if (parent == null) {
+            sessions.close();
+        } else {
+            parent.forwards.remove(this);
+        }
         if (loop != null) {
             loop.close();
         }

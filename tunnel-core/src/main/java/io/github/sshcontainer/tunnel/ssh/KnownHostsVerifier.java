@@ -45,6 +45,7 @@ import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.slf4j.Logger;
@@ -55,8 +56,10 @@ import org.slf4j.LoggerFactory;
  * {@code StrictHostKeyChecking yes}, {@code accept-new} or {@code no} ({@link HostKeyPolicy}).
  *
  * <p>Understands plain host names, {@code [host]:port}, hashed names ({@code |1|salt|hash}), the wildcards
- * {@code *} and {@code ?}, negated patterns ({@code !pattern}) and {@code @revoked} lines. {@code @cert-authority}
- * lines are skipped with a warning (host certificates are not supported yet). Malformed lines are skipped with a
+ * {@code *} and {@code ?}, negated patterns ({@code !pattern}) and {@code @revoked} lines, and {@code @cert-authority} lines:
+ * a host certificate (which MINA has already checked: CA signature, host type, validity, principal against the
+ * connect address) is accepted when a {@code @cert-authority} line for the host holds its CA key; otherwise the
+ * certified key is judged as a plain key, as OpenSSH does. Malformed lines are skipped with a
  * warning naming the file and line; they never invalidate the rest of the file. Files are re-read when their
  * modification time or size changes, so edits take effect on the next connection.
  *
@@ -111,6 +114,13 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
      * {@link #failureOf(ClientSession)}, which also remembers it beyond that point.
      */
     public static final AttributeKey<HostKeyException> HOST_KEY_FAILURE = new AttributeKey<>();
+
+    /**
+     * Where an accepted key was found, set on the session when the verifier accepts: e.g.
+     * {@code /home/me/.ssh/known_hosts:12} or {@code @cert-authority /etc/ssh/ssh_known_hosts:3}; or how it was
+     * accepted ({@code added to FILE}, {@code accepted without verification}). For diagnostics.
+     */
+    public static final AttributeKey<String> HOST_KEY_SOURCE = new AttributeKey<>();
 
     /** How an accepted key was accepted. */
     public enum Outcome {
@@ -205,7 +215,10 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
         try {
             HostAndPort target = targetOf(session, remoteAddress);
             name = target.lookupName();
-            verify(target, serverKey);
+            Accepted accepted = check(target, serverKey);
+            if (session != null) {
+                session.setAttribute(HOST_KEY_SOURCE, accepted.source);
+            }
             return true;
         } catch (HostKeyException e) {
             recordFailure(session, e);
@@ -267,9 +280,28 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
      *         {@code STRICT}
      */
     public Outcome verify(HostAndPort target, PublicKey serverKey) throws HostKeyException {
+        return check(target, serverKey).outcome;
+    }
+
+    /** An accepted key: how, and where it was found. */
+    private record Accepted(Outcome outcome, String source) {
+    }
+
+    private Accepted check(HostAndPort target, PublicKey serverKey) throws HostKeyException {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(serverKey, "serverKey");
-        Offered offered = new Offered(target, serverKey);
+        PublicKey key = serverKey;
+        if (serverKey instanceof OpenSshCertificate) {
+            OpenSshCertificate cert = (OpenSshCertificate) serverKey;
+            Entry ca = trustedAuthority(target, cert);
+            if (ca != null) {
+                LOG.debug("host certificate {} for {} signed by the CA at {}:{}", cert.getId(), target.lookupName(),
+                        ca.file, ca.line);
+                return new Accepted(Outcome.KNOWN, "@cert-authority " + ca.file + ":" + ca.line);
+            }
+            key = cert.getCertPubKey(); // no CA vouches for it: judge the certified key as a plain key
+        }
+        Offered offered = new Offered(target, key);
         Decision decision = decide(offered);
         switch (decision.kind) {
             case REVOKED:
@@ -277,19 +309,56 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
             case KNOWN:
                 LOG.debug("host key {} {} for {} found in {}:{}", offered.type, offered.fingerprint, offered.name,
                         decision.entry.file, decision.entry.line);
-                return Outcome.KNOWN;
+                return new Accepted(Outcome.KNOWN, decision.entry.file + ":" + decision.entry.line);
             case CHANGED:
                 if (policy == HostKeyPolicy.INSECURE) {
                     LOG.warn("host key policy insecure: accepting {} key {} for {} although known_hosts ({}:{}) has "
                             + "a different key", offered.type, offered.fingerprint, offered.name,
                             decision.entry.file, decision.entry.line);
-                    return Outcome.ACCEPTED_INSECURE;
+                    return new Accepted(Outcome.ACCEPTED_INSECURE, "accepted without verification (changed key)");
                 }
                 throw changed(offered, decision.entry);
             case UNKNOWN:
             default:
-                return unknown(offered, decision);
+                Outcome o = unknown(offered, decision);
+                return new Accepted(o, o == Outcome.ADDED ? "added to " + writableFile
+                        : o == Outcome.ADDED_NOT_SAVED ? "accepted, not saved" : "accepted without verification");
         }
+    }
+
+    /**
+     * The {@code @cert-authority} line for the host that holds the certificate's CA key, if the certificate is a
+     * valid host certificate for the host.
+     *
+     * @throws HostKeyException if the certified key or the CA key is {@code @revoked}
+     */
+    private Entry trustedAuthority(HostAndPort target, OpenSshCertificate cert) throws HostKeyException {
+        String name = target.lookupName();
+        PublicKey caKey = cert.getCaPubKey();
+        Entry found = null;
+        for (Path file : files) {
+            for (Entry e : load(file).entries) {
+                if (e.revoked && (KeyUtils.compareKeys(e.key, caKey) || KeyUtils.compareKeys(e.key,
+                        cert.getCertPubKey()))) {
+                    throw revoked(new Offered(target, cert.getCertPubKey()), e);
+                }
+                if (found == null && e.certAuthority && e.hosts.matches(name) && KeyUtils.compareKeys(e.key, caKey)) {
+                    found = e;
+                }
+            }
+        }
+        if (found == null) {
+            return null;
+        }
+        boolean principal = cert.getPrincipals() == null || cert.getPrincipals().isEmpty()
+                || cert.getPrincipals().stream().anyMatch(p -> p.equalsIgnoreCase(target.host()));
+        if (cert.getType() != OpenSshCertificate.Type.HOST || !OpenSshCertificate.isValidNow(cert) || !principal) {
+            LOG.warn("host certificate {} for {} is signed by a trusted CA ({}:{}) but is not valid for this host "
+                    + "now (type {}, principals {}); judging the plain key instead", cert.getId(), name, found.file,
+                    found.line, cert.getType(), cert.getPrincipals());
+            return null;
+        }
+        return found;
     }
 
     /**
@@ -302,7 +371,7 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
         Set<String> types = new LinkedHashSet<>();
         for (Path file : files) {
             for (Entry e : load(file).entries) {
-                if (!e.revoked && e.hosts.matches(name)) {
+                if (!e.revoked && !e.certAuthority && e.hosts.matches(name)) {
                     types.add(e.keyType);
                 }
             }
@@ -350,7 +419,7 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
         List<Entry> matching = new ArrayList<>();
         for (Path file : files) {
             for (Entry e : load(file).entries) {
-                if (e.hosts.matches(offered.name)) {
+                if (!e.certAuthority && e.hosts.matches(offered.name)) {
                     matching.add(e);
                 }
             }
@@ -503,10 +572,23 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
         }
         String port = o.target.port() == HostAndPort.DEFAULT_PORT || o.target.port() == 0
                 ? "" : "-p " + o.target.port() + " ";
+        m.append("; files consulted: ").append(consulted());
         String file = writableFile == null ? "~/.ssh/known_hosts" : displayPath(writableFile);
         m.append("; verify the fingerprint and add it with: ssh-keyscan ").append(port).append(o.target.host())
                 .append(" >> ").append(file).append(", or use host key policy accept-new");
         return new HostKeyException(m.toString(), o.name, o.type, o.fingerprint);
+    }
+
+    /** The files read, each marked when missing: {@code ~/.ssh/known_hosts, /etc/ssh/ssh_known_hosts (missing)}. */
+    private String consulted() {
+        if (files.isEmpty()) {
+            return "none";
+        }
+        List<String> names = new ArrayList<>();
+        for (Path f : files) {
+            names.add(displayPath(f) + (Files.isRegularFile(f) ? "" : " (missing)"));
+        }
+        return String.join(", ", names);
     }
 
     private static Path defaultUserFile() {
@@ -563,15 +645,18 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
         final Path file;
         final int line;
         final boolean revoked;
+        final boolean certAuthority;
         final HostMatcher hosts;
         final String keyType;
         final PublicKey key;
         final byte[] blob;
 
-        Entry(Path file, int line, boolean revoked, HostMatcher hosts, String keyType, PublicKey key, byte[] blob) {
+        Entry(Path file, int line, boolean revoked, boolean certAuthority, HostMatcher hosts, String keyType,
+                PublicKey key, byte[] blob) {
             this.file = file;
             this.line = line;
             this.revoked = revoked;
+            this.certAuthority = certAuthority;
             this.hosts = hosts;
             this.keyType = keyType;
             this.key = key;
@@ -639,7 +724,6 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
         String text = new String(bytes, StandardCharsets.UTF_8); // malformed bytes become U+FFFD, never an error
         String[] lines = text.split("\n", -1);
         List<Entry> entries = new ArrayList<>();
-        int firstCertAuthority = 0;
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
             String line = lines[i].strip();
@@ -649,14 +733,12 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
             String[] fields = WHITESPACE.split(line);
             int f = 0;
             boolean revoked = false;
+            boolean certAuthority = false;
             if (fields[0].startsWith("@")) {
                 if (fields[0].equals("@revoked")) {
                     revoked = true;
                 } else if (fields[0].equals("@cert-authority")) {
-                    if (firstCertAuthority == 0) {
-                        firstCertAuthority = lineNo;
-                    }
-                    continue;
+                    certAuthority = true;
                 } else {
                     malformed(file, lineNo, "unknown marker " + fields[0]);
                     continue;
@@ -700,11 +782,7 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
                 malformed(file, lineNo, "unsupported key type " + type);
                 continue;
             }
-            entries.add(new Entry(file, lineNo, revoked, hosts, type, key, blob));
-        }
-        if (firstCertAuthority > 0) {
-            LOG.warn("{}: skipping @cert-authority lines (first at line {}): host certificates are not supported "
-                    + "yet", file, firstCertAuthority);
+            entries.add(new Entry(file, lineNo, revoked, certAuthority, hosts, type, key, blob));
         }
         return List.copyOf(entries);
     }

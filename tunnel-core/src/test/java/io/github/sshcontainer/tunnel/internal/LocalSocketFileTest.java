@@ -162,6 +162,31 @@ class LocalSocketFileTest {
     }
 
     @Test
+    void aFifoAtThePathIsNotMistakenForAStaleSocketAndIsKept() throws Exception {
+        // a fifo is "other" to BasicFileAttributes like a socket, and connecting to it fails like a stale socket
+        Path path = dir.resolve("t.sock");
+        Process mkfifo = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo not available");
+        Object inode = fileKey(path);
+        assertFalse(LocalSocketFile.isSocket(path));
+        SshTunnelException e = assertThrows(SshTunnelException.class, () -> LocalSocketFile.bindAt(path, 16));
+        assertEquals(Failure.USAGE, e.failure());
+        assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
+        assertEquals(inode, fileKey(path), "the fifo is still there");
+    }
+
+    @Test
+    void aRegularFileAsTheParentIsNamedAsNotADirectory() throws IOException {
+        Path file = dir.resolve("f");
+        Files.writeString(file, "x");
+        SshTunnelException e = assertThrows(SshTunnelException.class,
+                () -> LocalSocketFile.bindAt(file.resolve("t.sock"), 16));
+        assertEquals(Failure.USAGE, e.failure());
+        assertTrue(e.getMessage().contains(file + " is not a directory"), e.getMessage());
+        assertEquals("x", Files.readString(file));
+    }
+
+    @Test
     void aLiveSocketIsRefusedAndKeepsWorking() throws IOException {
         Path path = dir.resolve("live.sock");
         try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -141,7 +141,8 @@ class KnownHostsVerifierIT {
             assertEquals("ssh-ed25519", failure.keyType());
             assertEquals(hostFingerprint, failure.fingerprint());
             assertEquals("host key for [127.0.0.1]:" + port + " is not known (ssh-ed25519 " + hostFingerprint
-                    + "); verify the fingerprint and add it with: ssh-keyscan -p " + port + " 127.0.0.1 >> "
+                    + "); files consulted: " + knownHosts.toAbsolutePath() + " (missing)"
+                    + "; verify the fingerprint and add it with: ssh-keyscan -p " + port + " 127.0.0.1 >> "
                     + knownHosts.toAbsolutePath() + ", or use host key policy accept-new", failure.getMessage());
             assertFalse(Files.exists(knownHosts));
         }

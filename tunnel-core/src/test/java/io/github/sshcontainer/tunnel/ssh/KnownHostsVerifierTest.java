@@ -163,7 +163,8 @@ class KnownHostsVerifierTest {
         HostKeyException e = assertThrows(HostKeyException.class,
                 () -> verifier(kh, HostKeyPolicy.STRICT).verify(hp("127.0.0.1", 2222), ed25519));
         String fp = KeyUtils.getFingerPrint(ed25519);
-        assertEquals("host key for [127.0.0.1]:2222 is not known (ssh-ed25519 " + fp + "); verify the fingerprint "
+        assertEquals("host key for [127.0.0.1]:2222 is not known (ssh-ed25519 " + fp + "); files consulted: "
+                + kh.toAbsolutePath() + "; verify the fingerprint "
                 + "and add it with: ssh-keyscan -p 2222 127.0.0.1 >> " + kh.toAbsolutePath()
                 + ", or use host key policy accept-new", e.getMessage());
         assertEquals(fp, e.fingerprint());

@@ -68,11 +68,13 @@ public final class OpenSshServer implements AutoCloseable {
     private static final String KEY_COMMENT = "ssh-container-test";
     /** Lines of sshd_config the fixture itself depends on; {@link Builder#extraConfig} cannot replace them. */
     private static final Set<String> ESSENTIAL_KEYWORDS =
-            Set.of("port", "listenaddress", "hostkey", "pidfile", "authorizedkeysfile");
+            Set.of("port", "listenaddress", "hostkey", "hostcertificate", "pidfile", "authorizedkeysfile");
 
     private final boolean allowStreamLocalForwarding;
     private final boolean passwordAuthentication;
     private final List<String> extraConfig;
+    private final Path hostCa;
+    private final List<String> hostPrincipals;
     private final Path dir;
     private final Path config;
     private final Path logFile;
@@ -85,6 +87,8 @@ public final class OpenSshServer implements AutoCloseable {
         this.allowStreamLocalForwarding = builder.allowStreamLocalForwarding;
         this.passwordAuthentication = builder.passwordAuthentication;
         this.extraConfig = List.copyOf(builder.extraConfig);
+        this.hostCa = builder.hostCa;
+        this.hostPrincipals = List.copyOf(builder.hostPrincipals);
         this.dir = TestDirs.createPrivate("sshd-");
         this.config = dir.resolve("sshd_config");
         this.logFile = dir.resolve("sshd.log");
@@ -374,6 +378,16 @@ public final class OpenSshServer implements AutoCloseable {
         Path authorizedKeys = dir.resolve("authorized_keys");
         Files.writeString(authorizedKeys, authorized, StandardCharsets.US_ASCII);
         setPermissions(authorizedKeys, "rw-------");
+        if (hostCa != null) {
+            // writes host_ed25519-cert.pub next to the host key
+            keygen("-s", hostCa.toString(), "-I", "ssh-container-test-host", "-h", "-n",
+                    String.join(",", hostPrincipals), "-V", "-5m:+1h", dir.resolve("host_ed25519.pub").toString());
+        }
+    }
+
+    /** The host certificate ({@code host_ed25519-cert.pub}) when the builder asked for one, else null. */
+    public Path hostCertificate() {
+        return hostCa == null ? null : dir.resolve("host_ed25519-cert.pub");
     }
 
     private static void keygen(String... args) throws IOException {
@@ -406,6 +420,7 @@ public final class OpenSshServer implements AutoCloseable {
                 "Port " + port,
                 "ListenAddress " + HOST,
                 "HostKey " + dir.resolve("host_ed25519"),
+                hostCa == null ? "" : "HostCertificate " + dir.resolve("host_ed25519-cert.pub"),
                 "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
                 "PidFile " + dir.resolve("sshd.pid"),
                 "StrictModes no",
@@ -428,6 +443,9 @@ public final class OpenSshServer implements AutoCloseable {
         }
         StringBuilder text = new StringBuilder("# written by ").append(OpenSshServer.class.getName()).append('\n');
         for (String line : defaults) {
+            if (line.isEmpty()) {
+                continue;
+            }
             String keyword = keyword(line);
             if (!overridden.contains(keyword) || ESSENTIAL_KEYWORDS.contains(keyword)) {
                 text.append(line).append('\n');
@@ -612,8 +630,25 @@ public final class OpenSshServer implements AutoCloseable {
         private boolean allowStreamLocalForwarding = true;
         private boolean passwordAuthentication;
         private final List<String> extraConfig = new ArrayList<>();
+        private Path hostCa;
+        private final List<String> hostPrincipals = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Serves a host certificate ({@code HostCertificate}) for the host key, signed with the CA private key
+         * {@code caPrivateKey} (e.g. made with {@code ssh-keygen -t ed25519}) for the given host names, valid from
+         * 5 minutes ago for an hour.
+         */
+        public Builder hostCertificate(Path caPrivateKey, String... principals) {
+            if (principals.length == 0) {
+                throw new IllegalArgumentException("a host certificate needs at least one principal");
+            }
+            this.hostCa = caPrivateKey;
+            this.hostPrincipals.clear();
+            this.hostPrincipals.addAll(Arrays.asList(principals));
+            return this;
         }
 
         /** {@code AllowStreamLocalForwarding yes|no} (unix socket forwarding); default true. */

@@ -1,0 +1,130 @@
+package io.github.sshcontainer.benchmarks;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * {@code java -jar benchmarks.jar [--quick|--tiny] [--only bulk,rtt,...] [--repeats N] [--stripes N] [--fleet N]}:
+ * runs the side-by-side benchmarks and prints a Markdown table, then one JSON line (last). Progress goes to stderr.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        Config config;
+        try {
+            config = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("benchmarks: " + e.getMessage());
+            System.err.println(usage());
+            System.exit(2);
+            return;
+        }
+        if (config == null) {
+            System.out.println(usage());
+            return;
+        }
+        Report report;
+        try (Harness h = new Harness(config, System.err)) {
+            report = h.run();
+        }
+        print(report, System.out);
+        boolean ok = report.results.stream().allMatch(Result::ok);
+        System.exit(ok ? 0 : 1);
+    }
+
+    static void print(Report report, PrintStream out) {
+        out.println();
+        out.println("Machine: " + report.machine);
+        out.println("Mode: " + report.mode + "; × OpenSSH: above 1 is better than OpenSSH (more per second, or less"
+                + " time), same cipher; direct and cold start compare with OpenSSH aes128-gcm.");
+        out.println();
+        out.print(report.markdown());
+        out.println();
+        out.println(report.json());
+        out.flush();
+    }
+
+    static String usage() {
+        return "usage: java -jar benchmarks.jar [--quick | --tiny] [--only " + String.join(",", Config.WORKLOADS)
+                + "] [--repeats N] [--stripes N] [--fleet N]\n"
+                + "  full (default): 1 GiB bulk, 8x128 MiB streams, 20k round trips, 2k opens, 1,000 concurrent,"
+                + " fleet of 100 sshd\n"
+                + "  --quick: 256 MiB bulk, fleet of 3; --tiny: a smoke run (MiB sizes)";
+    }
+
+    /** The configuration the arguments ask for; null for --help. */
+    static Config parse(String[] args) {
+        Config c = Config.full();
+        Set<String> only = null;
+        Integer repeats = null;
+        Integer stripes = null;
+        Integer fleet = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick":
+                    c = Config.quick();
+                    break;
+                case "--tiny":
+                    c = Config.tiny();
+                    break;
+                case "--only":
+                    only = new LinkedHashSet<>(Arrays.asList(value(args, ++i, "--only").split(",")));
+                    break;
+                case "--repeats":
+                    repeats = number(args, ++i, "--repeats");
+                    break;
+                case "--stripes":
+                    stripes = number(args, ++i, "--stripes");
+                    break;
+                case "--fleet":
+                    fleet = number(args, ++i, "--fleet");
+                    break;
+                case "-h":
+                case "--help":
+                    return null;
+                default:
+                    throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+            }
+        }
+        if (only != null) {
+            c = c.withOnly(only);
+        }
+        if (repeats != null) {
+            c = c.withRepeats(repeats);
+        }
+        if (stripes != null) {
+            c = c.withStripes(stripes);
+        }
+        if (fleet != null) {
+            c = c.withFleet(fleet);
+        }
+        return c;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int number(String[] args, int i, String option) {
+        String v = value(args, i, option);
+        try {
+            int n = Integer.parseInt(v);
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a positive number, not '" + v + "'");
+        }
+    }
+}

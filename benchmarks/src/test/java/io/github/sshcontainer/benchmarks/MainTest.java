@@ -1,0 +1,62 @@
+package io.github.sshcontainer.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    @Test
+    void quickWithOnlyPicksWorkloads() {
+        Config c = Main.parse(new String[] {"--quick", "--only", "bulk,rtt", "--repeats", "4"});
+        assertEquals("quick", c.mode());
+        assertEquals(Set.of("bulk", "rtt"), c.only());
+        assertEquals(4, c.repeats());
+        assertTrue(c.runs("bulk"));
+        assertTrue(!c.runs("fleet"));
+    }
+
+    @Test
+    void fullIsTheDefaultWithAFleetOfAHundred() {
+        Config c = Main.parse(new String[0]);
+        assertEquals("full", c.mode());
+        assertEquals(100, c.fleet());
+        assertEquals(1L << 30, c.bulkBytes());
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Main.parse(new String[] {"--only", "bulk,nope"}));
+        assertTrue(e.getMessage().contains("'nope'") && e.getMessage().contains("bulk,parallel"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Main.parse(new String[] {"--repeats", "0"}));
+        assertTrue(e.getMessage().contains("--repeats"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Main.parse(new String[] {"--fast"}));
+        assertTrue(e.getMessage().contains("--fast"), e.getMessage());
+        assertNull(Main.parse(new String[] {"--help"}));
+    }
+
+    @Test
+    void ratioIsAboveOneWhenBetterThanOpenSshWhicheverWayTheUnitGoes() {
+        Report report = new Report("t", new java.util.LinkedHashMap<>());
+        Result ossh = new Result("w", "openssh aes128-gcm", Ciphers.AES_GCM, "ms", false);
+        Result ours = new Result("w", "ours", Ciphers.AES_GCM, "ms", false);
+        ossh.add(200);
+        ours.add(100);
+        report.add(ossh);
+        report.add(ours);
+        assertEquals(2.0, report.ratio(ours), 1e-9);
+        Result up = new Result("v", "openssh aes128-gcm", Ciphers.AES_GCM, "MiB/s", true);
+        Result fast = new Result("v", "ours", Ciphers.AES_GCM, "MiB/s", true);
+        up.add(100);
+        fast.add(150);
+        report.add(up);
+        report.add(fast);
+        assertEquals(1.5, report.ratio(fast), 1e-9);
+    }
+}

@@ -1,0 +1,170 @@
+package io.github.sshcontainer.cli;
+
+import static io.github.sshcontainer.cli.CliRun.assertContains;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.sshcontainer.cli.CliRun.Result;
+import io.github.sshcontainer.tunnel.testing.OpenSshServer;
+import io.github.sshcontainer.tunnel.testing.Requirements;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ssh-container ps}, the real jar, across two OpenSSH targets — one up (this machine's dockerd, Podman
+ * service and containerd behind it), one stopped — with a container of our own running in Docker.
+ */
+class PsCliIT {
+    static OpenSshServer up;
+    static String upTarget;
+    static String downTarget;
+    static Path knownHosts;
+    static String containerName;
+    static String containerId;
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Requirements.requireUnixSocket(ExecCliIT.DOCKER);
+        String registry = System.getenv("SSHC_REGISTRY");
+        Requirements.require(registry != null, "SSHC_REGISTRY names the local registry with busybox (.ci/run sets it)");
+        up = OpenSshServer.startOrSkip(OpenSshServer.builder());
+        knownHosts = tmp.resolve("known_hosts");
+        up.writeKnownHosts(knownHosts);
+        upTarget = up.user() + "@127.0.0.1:" + up.port();
+        // a second server, trusted, then stopped: its port refuses connections
+        try (OpenSshServer down = OpenSshServer.builder().start()) {
+            Path other = tmp.resolve("known_hosts_down");
+            down.writeKnownHosts(other);
+            Files.write(knownHosts, Files.readAllBytes(other), StandardOpenOption.APPEND);
+            downTarget = down.user() + "@127.0.0.1:" + down.port();
+        }
+        containerName = "sshc-ps-it-" + Long.toHexString(System.nanoTime());
+        containerId = docker("run", "-d", "--name", containerName, registry + "/busybox:latest", "sleep", "300");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (containerId != null) {
+            docker("rm", "-f", containerId);
+        }
+        if (up != null) {
+            up.close();
+        }
+    }
+
+    /** The docker CLI against this machine's dockerd (the test's own set-up, not through the tunnel). */
+    static String docker(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("docker", "-H", "unix://" + ExecCliIT.DOCKER));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "docker " + List.of(args));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    private static List<String> ps(String... optionsAndTargets) {
+        List<String> args = new ArrayList<>(List.of("ps", "-i", up.clientKey().toString(), "--known-hosts",
+                knownHosts.toString(), "--ssh-config", "none", "--no-agent", "--connect-timeout", "5"));
+        args.addAll(List.of(optionsAndTargets));
+        return args;
+    }
+
+    @Test
+    void oneTableAcrossTwoTargetsWithOneErrorRowForTheStoppedOne() throws Exception {
+        Requirements.requireUnixSocket(ExecCliIT.PODMAN);
+        Requirements.requireUnixSocket(ExecCliIT.CONTAINERD);
+        Result r = CliRun.run(tmp, ps(upTarget, downTarget));
+        assertEquals(5, r.exit(), "non-zero, the kind of the error (cannot connect): " + r);
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).matches("HOST +RUNTIME +ID +IMAGE +STATUS +NAMES"), r::toString);
+        List<String> mine = lines.stream().filter(l -> l.endsWith(containerName)).toList();
+        assertEquals(1, mine.size(), r::toString);
+        assertTrue(mine.get(0).matches("\\Q" + upTarget + "\\E +docker +" + containerId.substring(0, 12)
+                + " +\\S+/busybox:latest +Up .*"), r::toString);
+        List<String> down = lines.stream().filter(l -> l.startsWith(downTarget)).toList();
+        assertEquals(1, down.size(), "one error row for the stopped host: " + r);
+        assertTrue(down.get(0).matches("\\Q" + downTarget + "\\E +- +error: cannot connect to .*connection refused.*"),
+                r::toString);
+        for (String runtime : List.of("podman", "containerd")) {
+            // every runtime found is asked: its containers, or a note when its adapter cannot list them yet
+            List<String> rows = lines.stream().filter(l -> l.matches("\\Q" + upTarget + "\\E +" + runtime + " .*"))
+                    .toList();
+            rows.forEach(l -> assertTrue(!l.contains("error:"), "no error for " + runtime + ": " + r));
+        }
+        assertEquals("", r.err(), r::toString);
+    }
+
+    @Test
+    void jsonIsOneArrayWithTheFullIdAndTheErrorObject() throws Exception {
+        Result r = CliRun.run(tmp, ps("--json", "--all", "--runtime", "docker", upTarget, downTarget));
+        assertEquals(5, r.exit(), r::toString);
+        JsonNode array = new ObjectMapper().readTree(r.out());
+        assertTrue(array.isArray(), r::toString);
+        JsonNode mine = null;
+        JsonNode error = null;
+        for (JsonNode row : array) {
+            if (row.path("names").toString().contains(containerName)) {
+                mine = row;
+            }
+            if (row.has("error")) {
+                error = row;
+            }
+        }
+        assertTrue(mine != null, r::toString);
+        assertEquals(upTarget, mine.get("host").asText());
+        assertEquals("docker", mine.get("runtime").asText());
+        assertEquals(containerId, mine.get("id").asText());
+        assertEquals("running", mine.get("state").asText());
+        assertTrue(error != null, r::toString);
+        assertEquals(downTarget, error.get("host").asText());
+        assertTrue(error.get("runtime").isNull(), r::toString);
+        assertEquals(5, error.get("exitCode").asInt(), r::toString);
+    }
+
+    @Test
+    void allTargetsUpIsExitZeroAndStoppedContainersNeedAll() throws Exception {
+        String stopped = docker("create", "--name", containerName + "-stopped", System.getenv("SSHC_REGISTRY")
+                + "/busybox:latest", "true");
+        try {
+            Result running = CliRun.run(tmp, ps("--runtime", "docker", upTarget));
+            assertEquals(0, running.exit(), running::toString);
+            assertContains(running.out(), containerName, running);
+            assertTrue(!running.out().contains(containerName + "-stopped"), running::toString);
+            Result all = CliRun.run(tmp, ps("-a", "--runtime", "docker", upTarget));
+            assertEquals(0, all.exit(), all::toString);
+            assertContains(all.out(), stopped.substring(0, 12), all);
+            assertContains(all.out(), containerName + "-stopped", all);
+        } finally {
+            docker("rm", "-f", stopped);
+        }
+    }
+
+    @Test
+    void aNamedRuntimeThatIsNotThereIsAnErrorRowAndUnknownNamesAreUsageErrors() throws Exception {
+        Result r = CliRun.run(tmp, ps("ssh://" + upTarget + "/run/no-such-dir/docker.sock"));
+        assertEquals(6, r.exit(), r::toString);
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\S+ +docker +error: .*does not exist.*")), r::toString);
+        assertContains(r.out(), "/run/no-such-dir/docker.sock", r);
+
+        Result unknown = CliRun.run(tmp, ps("--runtime", "lxc", upTarget));
+        assertEquals(2, unknown.exit(), unknown::toString);
+        assertContains(unknown.err(), "no adapter for runtime 'lxc'; available: containerd, docker, podman", unknown);
+        assertEquals("", unknown.out(), unknown::toString);
+    }
+}
