@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
 import io.github.sshcontainer.tunnel.SshConnector;
@@ -67,6 +69,11 @@ final class ExecCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The running command, once started. */
+    private final AtomicReference<Process> child = new AtomicReference<>();
+    /** The signal (15 TERM, 2 INT) that asked ssh-container to stop; 0 while none did. */
+    private final AtomicInteger stopSignal = new AtomicInteger();
+
     @Override
     public Integer call() throws Exception {
         if (!command.isEmpty() && command.get(0).equals("--")) {
@@ -79,6 +86,7 @@ final class ExecCommand implements Callable<Integer> {
         }
         RuntimeTunnels.select(runtimes); // unknown names are usage errors before connecting
         SshTarget sshTarget = ssh.target(target);
+        onTerm(); // from here on SIGTERM ends in an orderly way: the tunnels are closed
         try (SshConnector connector = SshConnector.create(ssh.toOptions());
                 RuntimeTunnels tunnels = RuntimeTunnels.open(sshTarget, connector, runtimes, UnaryOperator.identity())) {
             if (tunnels.opened().isEmpty() || (!runtimes.isEmpty() && !tunnels.problems().isEmpty())) {
@@ -88,6 +96,9 @@ final class ExecCommand implements Callable<Integer> {
             tunnels.problems().forEach(p -> err.println("ssh-container: " + p.adapter().environmentVariable()
                     + " not set: " + p.error().getMessage()));
             err.flush();
+            if (stopSignal.get() != 0) {
+                return 128 + stopSignal.get(); // stopped before the command started, as shells report it
+            }
             return run(environment(tunnels.opened()));
         }
     }
@@ -111,8 +122,11 @@ final class ExecCommand implements Callable<Integer> {
             err.flush();
             return CANNOT_RUN;
         }
+        child.set(process);
+        if (stopSignal.get() != 0) {
+            process.destroy(); // SIGTERM came while it was starting
+        }
         log().debug("started {} (pid {})", command, process.pid());
-        passTermTo(process);
         int exit = process.waitFor();
         log().debug("{} exited with {}", command.get(0), exit);
         return exit;
@@ -124,13 +138,26 @@ final class ExecCommand implements Callable<Integer> {
     }
 
     /**
-     * SIGTERM goes on to the command (the tunnels stay until it exits, so it can clean up through them); SIGINT
-     * is left to the command, which gets it from the terminal with its process group.
+     * SIGTERM is passed on to the command once it runs (the tunnels stay until it exits, so it can clean up through
+     * them). SIGINT is left to the command, which gets it from the terminal with its process group. Before the
+     * command runs, either signal stops ssh-container from starting it (once the tunnels being opened are closed).
      */
-    private static void passTermTo(Process process) {
+    private void onTerm() {
         try {
-            Signal.handle(new Signal("TERM"), s -> process.destroy());
-            Signal.handle(new Signal("INT"), s -> log().debug("SIGINT: waiting for the command to exit"));
+            Signal.handle(new Signal("TERM"), s -> {
+                stopSignal.compareAndSet(0, s.getNumber());
+                Process p = child.get();
+                if (p != null) {
+                    p.destroy();
+                }
+            });
+            Signal.handle(new Signal("INT"), s -> {
+                if (child.get() == null) {
+                    stopSignal.compareAndSet(0, s.getNumber());
+                } else {
+                    log().debug("SIGINT: waiting for the command to exit");
+                }
+            });
         } catch (IllegalArgumentException unsupported) {
             // no such signal here: the JVM's default handling stays
         }

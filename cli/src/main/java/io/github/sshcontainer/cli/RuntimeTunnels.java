@@ -1,10 +1,16 @@
 package io.github.sshcontainer.cli;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
 
 import io.github.sshcontainer.tunnel.Failure;
@@ -21,8 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tunnels to the runtimes on one target, closed together: the runtimes named with {@code --runtime}, or every
- * adapter on the class path whose socket discovery finds a socket there. All tunnels go through one
- * {@link SshConnector} (one SSH client); each tunnel holds its own SSH session.
+ * adapter on the class path whose socket discovery finds a socket there. The runtimes are looked for at the same
+ * time, through one {@link SshConnector} (one SSH client); each tunnel holds its own SSH session.
  */
 final class RuntimeTunnels implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RuntimeTunnels.class);
@@ -79,27 +85,68 @@ final class RuntimeTunnels implements AutoCloseable {
             throw new IllegalArgumentException("the target " + target + " names a socket path, which fits one runtime"
                     + " only: name one --runtime, or leave the path out to find every runtime's socket");
         }
+        // every runtime's discovery at once: each costs SSH sessions (`id -u`, one per candidate tried)
+        List<CompletableFuture<Tunnel>> attempts = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(adapters.size(), r -> {
+            Thread t = new Thread(r, "ssh-container-discovery");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (RuntimeAdapter<?> adapter : adapters) {
+                attempts.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return SocketDiscovery.open(adapter, target, connector, localSide);
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                }, pool));
+            }
+        } finally {
+            pool.shutdown();
+        }
         Map<RuntimeAdapter<?>, Tunnel> opened = new LinkedHashMap<>();
         List<Problem> problems = new ArrayList<>();
         List<String> missing = new ArrayList<>();
+        Throwable fatal = null;
         try {
-            for (RuntimeAdapter<?> adapter : adapters) {
+            for (int i = 0; i < adapters.size(); i++) {
+                RuntimeAdapter<?> adapter = adapters.get(i);
                 try {
-                    opened.put(adapter, SocketDiscovery.open(adapter, target, connector, localSide));
-                } catch (RemoteUnavailableException e) {
-                    boolean absent = e.reason() == RemoteUnavailableException.Reason.MISSING
-                            || e.reason() == RemoteUnavailableException.Reason.NOT_A_SOCKET;
-                    LOG.debug("{} on {}: {}", adapter.name(), target.host(), e.getMessage());
-                    if (absent && !named) {
-                        missing.add(e.getMessage());
-                    } else {
-                        problems.add(new Problem(adapter, e));
+                    opened.put(adapter, attempts.get(i).get());
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RemoteUnavailableException) {
+                        RemoteUnavailableException gone = (RemoteUnavailableException) cause;
+                        LOG.debug("{} on {}: {}", adapter.name(), target.host(), gone.getMessage());
+                        boolean absent = gone.reason() == RemoteUnavailableException.Reason.MISSING
+                                || gone.reason() == RemoteUnavailableException.Reason.NOT_A_SOCKET;
+                        if (absent && !named) {
+                            missing.add(gone.getMessage());
+                        } else {
+                            problems.add(new Problem(adapter, gone));
+                        }
+                    } else if (fatal == null) {
+                        fatal = cause; // the target itself failed: every runtime would say the same
                     }
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (InterruptedException e) {
+            // tunnels that are still being opened are closed as soon as they are
+            attempts.forEach(a -> a.thenAccept(Tunnel::close));
             opened.values().forEach(Tunnel::close);
-            throw e;
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while looking for the runtimes on " + target.host());
+        }
+        if (fatal != null) {
+            opened.values().forEach(Tunnel::close);
+            if (fatal instanceof IOException) {
+                throw (IOException) fatal;
+            }
+            if (fatal instanceof RuntimeException) {
+                throw (RuntimeException) fatal;
+            }
+            throw new IOException(fatal);
         }
         return new RuntimeTunnels(opened, problems, missing);
     }

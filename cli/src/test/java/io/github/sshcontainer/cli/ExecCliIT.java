@@ -72,7 +72,8 @@ class ExecCliIT {
         Requirements.requireUnixSocket(DOCKER);
         Requirements.requireUnixSocket(PODMAN);
         Requirements.requireUnixSocket(CONTAINERD);
-        Result r = CliRun.run(tmp, exec(List.of(), "sh", "-c", PRINT_VARIABLES + "; exit 7"));
+        // the -v after `--` is the command's (sh's $0 here), not ssh-container's --verbose: stderr stays empty
+        Result r = CliRun.run(tmp, exec(List.of(), "sh", "-c", PRINT_VARIABLES + "; exit 7", "-v"));
         assertEquals(7, r.exit(), r::toString);
         List<String> lines = r.out().lines().toList();
         assertEquals(3, lines.size(), r::toString);
@@ -116,14 +117,18 @@ class ExecCliIT {
     void sigtermReachesTheCommandAndTheTunnelsCloseAfterIt() throws Exception {
         Requirements.requireUnixSocket(DOCKER);
         Path out = tmp.resolve("term.out");
-        String script = "trap 'echo got TERM; exit 3' TERM; echo \"$DOCKER_HOST\"; while :; do sleep 0.1; done";
+        // bounded (60 s), so that a failed run leaves no loop behind
+        String script = "trap 'echo got TERM; exit 3' TERM; echo \"$DOCKER_HOST\"; i=0; while [ $i -lt 600 ]; do"
+                + " sleep 0.1; i=$((i+1)); done";
         Process p = CliRun.start(tmp, null, Map.of(), exec(List.of("--runtime", "docker"), "sh", "-c", script))
                 .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<ProcessHandle> command = new ArrayList<>();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (Files.readString(out).isEmpty() && System.nanoTime() < deadline && p.isAlive()) {
                 Thread.sleep(20);
             }
+            command.addAll(p.descendants().toList()); // the sh, to end it should the test fail
             String dockerHost = Files.readString(out).strip();
             assertTrue(dockerHost.startsWith("unix:///"), "printed: " + dockerHost);
             Path socket = Path.of(dockerHost.substring("unix://".length()));
@@ -135,6 +140,7 @@ class ExecCliIT {
             assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "tunnel socket removed");
         } finally {
             p.destroyForcibly();
+            command.forEach(ProcessHandle::destroyForcibly);
         }
     }
 

@@ -33,6 +33,7 @@ class PsCliIT {
     static Path knownHosts;
     static String containerName;
     static String containerId;
+    static String podmanId;
     @TempDir
     static Path tmp;
 
@@ -54,12 +55,19 @@ class PsCliIT {
         }
         containerName = "sshc-ps-it-" + Long.toHexString(System.nanoTime());
         containerId = docker("run", "-d", "--name", containerName, registry + "/busybox:latest", "sleep", "300");
+        if (Files.exists(ExecCliIT.PODMAN) && Files.isExecutable(Path.of("/usr/bin/podman"))) {
+            podmanId = podman("run", "-d", "--tls-verify=false", "--name", containerName + "-podman", registry
+                    + "/busybox:latest", "sleep", "300");
+        }
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (containerId != null) {
             docker("rm", "-f", containerId);
+        }
+        if (podmanId != null) {
+            podman("rm", "-f", podmanId);
         }
         if (up != null) {
             up.close();
@@ -68,14 +76,23 @@ class PsCliIT {
 
     /** The docker CLI against this machine's dockerd (the test's own set-up, not through the tunnel). */
     static String docker(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("docker", "-H", "unix://" + ExecCliIT.DOCKER));
+        return cli(List.of("docker", "-H", "unix://" + ExecCliIT.DOCKER), args);
+    }
+
+    /** The podman CLI against this machine's Podman service. */
+    static String podman(String... args) throws Exception {
+        return cli(List.of("podman", "--remote", "--url", "unix://" + ExecCliIT.PODMAN), args);
+    }
+
+    private static String cli(List<String> base, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(base);
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "docker " + List.of(args));
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), cmd.toString());
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, p.exitValue(), out);
-        return out;
+        return out.isEmpty() ? out : out.lines().reduce((a, b) -> b).orElseThrow(); // the id: after any pull progress
     }
 
     private static List<String> ps(String... optionsAndTargets) {
@@ -101,8 +118,11 @@ class PsCliIT {
         assertEquals(1, down.size(), "one error row for the stopped host: " + r);
         assertTrue(down.get(0).matches("\\Q" + downTarget + "\\E +- +error: cannot connect to .*connection refused.*"),
                 r::toString);
+        Requirements.require(podmanId != null, "the podman CLI is needed (apt-get install podman)");
+        assertTrue(lines.stream().anyMatch(l -> l.matches("\\Q" + upTarget + "\\E +podman +" + podmanId.substring(0, 12)
+                + " +\\S+/busybox:latest +.*" + containerName + "-podman")), r::toString);
         for (String runtime : List.of("podman", "containerd")) {
-            // every runtime found is asked: its containers, or a note when its adapter cannot list them yet
+            // every runtime found is asked: its containers, or a note when its adapter cannot list them (yet)
             List<String> rows = lines.stream().filter(l -> l.matches("\\Q" + upTarget + "\\E +" + runtime + " .*"))
                     .toList();
             rows.forEach(l -> assertTrue(!l.contains("error:"), "no error for " + runtime + ": " + r));
