@@ -286,13 +286,14 @@ public final class PodmanClient implements AutoCloseable {
         /** {@code GET /containers/{id}/logs?stdout=true}: everything the container wrote to stdout so far. */
         public String logs(String id) throws IOException {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            logs(id, false, out, OutputStream.nullOutputStream());
+            logs(id, false, out, null);
             return out.toString(StandardCharsets.UTF_8);
         }
 
         /**
-         * {@code GET /containers/{id}/logs}: streams the container's output to {@code stdout} and {@code stderr} as
-         * it arrives (without a read timeout); with {@code follow}, until the container stops.
+         * {@code GET /containers/{id}/logs}: streams the container's output to {@code stdout} and {@code stderr} (when
+         * not null; else stderr is not asked for) as it arrives (without a read timeout); with {@code follow}, until
+         * the container stops.
          */
         public void logs(String id, boolean follow, OutputStream stdout, OutputStream stderr) throws IOException {
             Map<String, String> query = new LinkedHashMap<>();

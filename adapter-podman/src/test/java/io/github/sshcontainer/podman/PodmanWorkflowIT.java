@@ -106,6 +106,21 @@ class PodmanWorkflowIT {
                 containers.remove(echo);
             }
 
+            // stdout and stderr apart; follow ends with the container
+            String both = containers.create(PodmanIT.IMAGE, "sh", "-c", "echo out; echo err >&2; echo more");
+            try {
+                containers.start(both);
+                assertEquals(0, containers.waitFor(both));
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+                containers.logs(both, true, out, err);
+                assertEquals("out\nmore\n", out.toString(java.nio.charset.StandardCharsets.UTF_8));
+                assertEquals("err\n", err.toString(java.nio.charset.StandardCharsets.UTF_8));
+                assertEquals("out\nmore\n", containers.logs(both));
+            } finally {
+                containers.remove(both);
+            }
+
             // a running container: exec, list, stop
             String sleeper = containers.create(PodmanIT.IMAGE, "sleep", "60");
             try {
@@ -126,12 +141,12 @@ class PodmanWorkflowIT {
                         () -> podman.client().images().remove(PodmanIT.IMAGE, false));
                 assertEquals(PodmanException.Kind.CONFLICT, inUse.kind(), inUse.toString());
 
-                containers.stop(sleeper, 1);
+                containers.stop(sleeper, 0); // sleep as PID 1 ignores SIGTERM: no grace time
                 ContainerDetails stopped = containers.inspect(sleeper);
                 assertFalse(stopped.running(), stopped.status());
                 assertEquals(null, find(containers.list(false), sleeper), "a stopped container is not running");
                 assertNotNull(find(containers.list(true), sleeper), "but listed with all");
-                containers.stop(sleeper, 1); // already stopped: Podman says 304, no error
+                containers.stop(sleeper, 0); // sleep as PID 1 ignores SIGTERM: no grace time // already stopped: Podman says 304, no error
             } finally {
                 containers.remove(sleeper);
             }
