@@ -73,6 +73,7 @@ public final class ContainerdClient implements AutoCloseable {
     private final String where;
     private final VersionGrpc.VersionBlockingStub version;
     private final NamespacesGrpc.NamespacesBlockingStub namespaces;
+    private final Calls calls;
 
     ContainerdClient(ManagedChannel channel, EventLoopGroup eventLoop, String namespace, Duration deadline,
             String where) {
@@ -84,6 +85,7 @@ public final class ContainerdClient implements AutoCloseable {
         Channel withHeader = ClientInterceptors.intercept(channel, new NamespaceHeader(namespace));
         this.version = VersionGrpc.newBlockingStub(withHeader);
         this.namespaces = NamespacesGrpc.newBlockingStub(withHeader);
+        this.calls = new Calls(withHeader, namespace, deadline, where);
     }
 
     /** A client on containerd's socket {@code socket}, with the default namespace, deadline and channel. */
@@ -225,6 +227,68 @@ public final class ContainerdClient implements AutoCloseable {
     public void deleteNamespace(String name) throws ContainerdException {
         call("Namespaces/Delete", () -> namespaces.withDeadlineAfter(millis(), TimeUnit.MILLISECONDS)
                 .delete(DeleteNamespaceRequest.newBuilder().setName(name).build()));
+    }
+
+    /** Image records of this namespace: list, get, create, delete. */
+    public ContainerdImages images() {
+        return new ContainerdImages(calls);
+    }
+
+    /**
+     * Images through the CRI plugin (server-side pulls); they land in namespace {@value CriImages#NAMESPACE}.
+     */
+    public CriImages cri() {
+        return new CriImages(calls);
+    }
+
+    /** Imports image archives (OCI layout, {@code docker save}) and unpacks them into the default snapshotter. */
+    public ImageImporter importer() {
+        return new ImageImporter(calls, Snapshots.DEFAULT_SNAPSHOTTER);
+    }
+
+    /** The content store: blobs by digest. */
+    public ContentStore content() {
+        return new ContentStore(calls);
+    }
+
+    /** The default snapshotter ({@value Snapshots#DEFAULT_SNAPSHOTTER}). */
+    public Snapshots snapshots() {
+        return snapshots(Snapshots.DEFAULT_SNAPSHOTTER);
+    }
+
+    /** The snapshotter {@code snapshotter} (e.g. {@code native}). */
+    public Snapshots snapshots(String snapshotter) {
+        return new Snapshots(calls, snapshotter);
+    }
+
+    /** Container records of this namespace. */
+    public Containers containers() {
+        return new Containers(calls);
+    }
+
+    /** Tasks (running processes) of this namespace's containers. */
+    public Tasks tasks() {
+        return new Tasks(calls);
+    }
+
+    /** The event stream. */
+    public Events events() {
+        return new Events(calls);
+    }
+
+    /** Leases, which keep content and snapshots from the garbage collector. */
+    public Leases leases() {
+        return new Leases(calls);
+    }
+
+    /** The daemon's plugins (is CRI loaded?) and UUID. */
+    public Introspection introspection() {
+        return new Introspection(calls);
+    }
+
+    /** {@code ctr run} as steps: snapshot, container, task with its output in a remote file; and clean-up. */
+    public ContainerRunner runner() {
+        return new ContainerRunner(calls, Snapshots.DEFAULT_SNAPSHOTTER);
     }
 
     private static Namespace toNamespace(io.github.sshcontainer.containerd.api.namespaces.v1.Namespace n) {
