@@ -85,10 +85,14 @@ public final class ContainerdAdapter implements RuntimeAdapter<ContainerdClient>
         return ContainerdClient.class;
     }
 
-    /** {@code /run/containerd/containerd.sock} (rootful), then {@code /run/user/UID/containerd/containerd.sock}. */
+    /**
+     * {@code /run/containerd/containerd.sock} (rootful), {@code /run/k3s/containerd/containerd.sock} (k3s's embedded
+     * containerd), then {@code /run/user/UID/containerd/containerd.sock} (rootless).
+     */
     @Override
     public List<String> socketCandidates(int remoteUid) {
-        return List.of("/run/containerd/containerd.sock", "/run/user/" + remoteUid + "/containerd/containerd.sock");
+        return List.of("/run/containerd/containerd.sock", "/run/k3s/containerd/containerd.sock",
+                "/run/user/" + remoteUid + "/containerd/containerd.sock");
     }
 
     @Override
@@ -117,9 +121,13 @@ public final class ContainerdAdapter implements RuntimeAdapter<ContainerdClient>
                 + "tunnel with a local unix socket (TunnelBuilder.privateLocalSocket(), the default)"));
     }
 
-    /** Asks containerd for its version. */
+    /** Asks containerd's gRPC health service, then for its version. */
     @Override
     public void checkReady(ContainerdClient client) throws IOException {
+        if (!client.serving()) {
+            throw new IOException("containerd answers its gRPC health check with NOT_SERVING: it is starting or "
+                    + "shutting down");
+        }
         client.version();
     }
 

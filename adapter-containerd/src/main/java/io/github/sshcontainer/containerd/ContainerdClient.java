@@ -12,6 +12,9 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import com.google.protobuf.Empty;
+import io.github.sshcontainer.containerd.api.health.v1.HealthCheckRequest;
+import io.github.sshcontainer.containerd.api.health.v1.HealthCheckResponse;
+import io.github.sshcontainer.containerd.api.health.v1.HealthGrpc;
 import io.github.sshcontainer.containerd.api.namespaces.v1.CreateNamespaceRequest;
 import io.github.sshcontainer.containerd.api.namespaces.v1.DeleteNamespaceRequest;
 import io.github.sshcontainer.containerd.api.namespaces.v1.GetNamespaceRequest;
@@ -185,6 +188,17 @@ public final class ContainerdClient implements AutoCloseable {
         VersionResponse r = call("Version", () -> version.withDeadlineAfter(millis(), TimeUnit.MILLISECONDS)
                 .version(Empty.getDefaultInstance()));
         return new Version(r.getVersion(), r.getRevision());
+    }
+
+    /**
+     * Whether containerd's gRPC server says it is serving ({@code grpc.health.v1.Health/Check}).
+     *
+     * @throws ContainerdException when it does not answer
+     */
+    public boolean serving() throws ContainerdException {
+        var r = calls.call("Health/Check", () -> calls.timed(HealthGrpc.newBlockingStub(calls.channel()))
+                .check(HealthCheckRequest.getDefaultInstance()));
+        return r.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
     }
 
     /** Every namespace, in containerd's order. */

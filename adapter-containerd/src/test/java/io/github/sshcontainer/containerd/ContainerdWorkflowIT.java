@@ -123,6 +123,7 @@ class ContainerdWorkflowIT {
     @Test
     @Order(1)
     void theImportedImageIsUnpackedUnderItsChainId() throws Exception {
+        assertTrue(client.serving(), "containerd's health service says SERVING");
         ContainerdImages.Image image = client.images().get(IMAGE);
         assertEquals("application/vnd.docker.distribution.manifest.v2+json", image.target().mediaType());
         String top = client.runner().topChainId(IMAGE);
@@ -169,6 +170,13 @@ class ContainerdWorkflowIT {
             assertEquals(id, running.get(0).id());
             assertTrue(running.get(0).running());
             assertEquals(List.of(), running.get(0).names());
+            // containerd's own CLI through the same forwarded socket sees the task
+            Path forwarded = connection.tunnel().localSocket().orElseThrow();
+            if (Files.isExecutable(Path.of("/usr/bin/ctr"))) {
+                String ctr = TestImages.run("/usr/bin/ctr", "--address", forwarded.toString(), "--namespace", NS,
+                        "tasks", "ls");
+                assertTrue(ctr.lines().anyMatch(l -> l.startsWith(id) && l.contains("RUNNING")), ctr);
+            }
 
             ContainerdException stillRunning = assertThrows(ContainerdException.class,
                     () -> client.tasks().await(id, Duration.ofMillis(300)));
