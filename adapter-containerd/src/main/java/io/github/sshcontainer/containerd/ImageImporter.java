@@ -67,11 +67,23 @@ public final class ImageImporter {
      */
     public List<ContainerdImages.Image> importArchive(Path archive, String name) throws IOException {
         Objects.requireNonNull(archive, "archive");
+        try (TarIndex tar = TarIndex.open(archive)) {
+            boolean oci = tar.find("index.json").isPresent();
+            if (!oci && tar.find("manifest.json").isEmpty()) {
+                throw new IOException(archive + " is neither an OCI image layout (no index.json) nor a docker save "
+                        + "archive (no manifest.json); compressed archives must be decompressed first");
+            }
+            return importArchive(archive, name, tar, oci);
+        }
+    }
+
+    private List<ContainerdImages.Image> importArchive(Path archive, String name, TarIndex tar, boolean oci)
+            throws IOException {
         Leases leases = new Leases(calls);
         String lease = leases.create("sshc-import-" + UUID.randomUUID(), Duration.ofHours(1));
         Calls leased = calls.withLease(lease);
-        try (TarIndex tar = TarIndex.open(archive)) {
-            Map<String, Descriptor> images = tar.find("index.json").isPresent()
+        try {
+            Map<String, Descriptor> images = oci
                     ? new OciLayout(tar, new ContentStore(leased)).load(archive)
                     : new DockerArchive(tar, new ContentStore(leased)).load(archive);
             if (name != null) {

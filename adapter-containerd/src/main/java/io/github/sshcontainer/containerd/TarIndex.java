@@ -50,6 +50,13 @@ final class TarIndex implements AutoCloseable {
         long length = file.size();
         String longName = null;
         byte[] header = new byte[BLOCK];
+        if (length >= 2) {
+            byte[] magic = new byte[2];
+            readFully(0, magic);
+            if ((magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+                throw new IOException(archive + " is gzip-compressed; decompress it first (gunzip)");
+            }
+        }
         while (pos + BLOCK <= length) {
             readFully(pos, header);
             if (isZero(header)) {

@@ -124,6 +124,32 @@ class ContainerdApiTest {
     }
 
     @Test
+    void anArchiveOfNeitherFormatIsRefusedBeforeAnyCall() throws IOException {
+        Path tar = tmp.resolve("other.tar");
+        try (var out = Files.newOutputStream(tar)) {
+            TestImages.writeEntry(out, "hello.txt", "hi".getBytes(StandardCharsets.UTF_8));
+            out.write(new byte[1024]);
+        }
+        Path gz = tmp.resolve("image.tar.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(Files.readAllBytes(tar));
+        }
+        // a channel to nowhere: the archive is checked before containerd is asked anything
+        try (ContainerdClient client = ContainerdClient.over(
+                io.grpc.inprocess.InProcessChannelBuilder.forName("nowhere-" + System.nanoTime()).build(),
+                "default", java.time.Duration.ofSeconds(1))) {
+            IOException e = assertThrows(IOException.class, () -> client.importer().importArchive(tar));
+            assertTrue(e.getMessage().contains("neither an OCI image layout (no index.json) nor a docker save archive"),
+                    e.getMessage());
+            IOException g = assertThrows(IOException.class, () -> client.importer().importArchive(gz));
+            assertTrue(g.getMessage().contains("gzip-compressed; decompress it first"), g.getMessage());
+            assertThrows(java.nio.file.NoSuchFileException.class,
+                    () -> client.importer().importArchive(tmp.resolve("missing.tar")));
+        }
+        assertTrue(Files.exists(tar) && Files.exists(gz), "the archives are left alone");
+    }
+
+    @Test
     void namesUrisAndQuotes() {
         assertEquals("docker.io/library/busybox:latest", ImageImporter.normalize("busybox"));
         assertEquals("docker.io/me/app:1", ImageImporter.normalize("me/app:1"));

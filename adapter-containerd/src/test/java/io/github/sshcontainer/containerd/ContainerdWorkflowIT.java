@@ -305,6 +305,16 @@ class ContainerdWorkflowIT {
     }
 
     @Test
+    @Order(10)
+    void aMissingRemoteSocketNamesItThroughSsh() {
+        SshTarget nowhere = SshTarget.parse("ssh://" + sshd.user() + "@" + sshd.host() + ":" + sshd.port()
+                + "/run/sshc-no-such/containerd.sock");
+        Exception e = assertThrows(java.io.IOException.class,
+                () -> RuntimeConnection.open(new ContainerdAdapter(), nowhere, options).close());
+        assertTrue(e.getMessage().contains("/run/sshc-no-such/containerd.sock"), e.getMessage());
+    }
+
+    @Test
     @Order(11)
     void aMissingOutputFileIsAClearError() {
         Exception e = assertThrows(java.io.IOException.class, () -> files.read(OUT_DIR + "/nothing.log", 100));
