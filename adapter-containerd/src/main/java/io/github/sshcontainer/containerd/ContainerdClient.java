@@ -46,6 +46,18 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
  * }
  * }</pre>
  *
+ * The services are small wrappers obtained from the client: {@link #images()}, {@link #cri()} (server-side pulls),
+ * {@link #importer()} (image archives from this machine), {@link #content()}, {@link #snapshots()},
+ * {@link #containers()}, {@link #tasks()}, {@link #events()}, {@link #leases()}, {@link #introspection()}, and
+ * {@link #runner()}, which does what {@code ctr run} does:
+ *
+ * <pre>{@code
+ * client.runner().create("hello", "127.0.0.1:5000/busybox:latest", RuntimeSpec.of("echo", "hello"));
+ * Tasks.Exit exit = client.runner().run("hello", "/tmp/hello.log", Duration.ofSeconds(30));
+ * byte[] output = new RemoteFiles(target, sshOptions).read("/tmp/hello.log", 1 << 20);
+ * client.runner().remove("hello");
+ * }</pre>
+ *
  * Over SSH, {@link ContainerdAdapter} builds it on the tunnel's private local socket.
  */
 public final class ContainerdClient implements AutoCloseable {
