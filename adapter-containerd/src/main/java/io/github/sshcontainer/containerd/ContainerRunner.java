@@ -43,14 +43,30 @@ public final class ContainerRunner {
 
     /**
      * Creates the container {@code id} from {@code image} running {@code spec}: its snapshot (key {@code id}) is
-     * prepared on the image's top chain ID.
+     * prepared on the image's top chain ID. All under a lease, as containerd's own client does: until the container
+     * record refers to it, nothing else keeps the new snapshot from the garbage collector.
      */
     public Containers.Info create(String id, String image, RuntimeSpec spec) throws ContainerdException {
-        String parent = topChainId(image);
-        Snapshots snapshots = new Snapshots(calls, snapshotter);
+        Leases leases = new Leases(calls);
+        String lease = leases.create("sshc-create-" + id + "-" + java.util.UUID.randomUUID(), Duration.ofHours(1));
+        try {
+            return create(calls.withLease(lease), id, image, spec);
+        } finally {
+            try {
+                leases.delete(lease, false);
+            } catch (ContainerdException e) {
+                // it expires by itself
+            }
+        }
+    }
+
+    private Containers.Info create(Calls leased, String id, String image, RuntimeSpec spec)
+            throws ContainerdException {
+        String parent = new ContainerRunner(leased, snapshotter).topChainId(image);
+        Snapshots snapshots = new Snapshots(leased, snapshotter);
         snapshots.prepare(id, parent, Map.of());
         try {
-            return new Containers(calls).create(id, image, spec, snapshotter, id, Map.of());
+            return new Containers(leased).create(id, image, spec, snapshotter, id, Map.of());
         } catch (ContainerdException e) {
             try {
                 snapshots.remove(id);

@@ -112,8 +112,11 @@ class ContainerdWorkflowIT {
             String text = new String(files.read(out, 1 << 20), StandardCharsets.UTF_8);
             return new Ran(id, exit.status(), text);
         } finally {
-            client.runner().remove(id);
-            files.delete(out);
+            try {
+                client.runner().remove(id);
+            } finally {
+                files.delete(out);
+            }
         }
     }
 
@@ -187,8 +190,11 @@ class ContainerdWorkflowIT {
             assertEquals("stopped", adapter.listContainers(client, true).get(0).state());
             assertEquals(137, client.tasks().delete(id).status());
         } finally {
-            client.runner().remove(id);
-            files.delete(OUT_DIR + "/" + id + ".log");
+            try {
+                client.runner().remove(id);
+            } finally {
+                files.delete(OUT_DIR + "/" + id + ".log");
+            }
         }
         assertTrue(client.containers().find(id).isEmpty());
         assertTrue(client.snapshots().stat(id).isEmpty(), "the container's snapshot is removed");
@@ -263,8 +269,11 @@ class ContainerdWorkflowIT {
                 assertEquals(0, cri.runner().run(id, out, Duration.ofSeconds(30)).status());
                 assertEquals("pulled\n", new String(files.read(out, 4096), StandardCharsets.UTF_8));
             } finally {
-                cri.runner().remove(id);
-                files.delete(out);
+                try {
+                    cri.runner().remove(id);
+                } finally {
+                    files.delete(out);
+                }
             }
             cri.cri().remove(TestImages.BUSYBOX);
             assertTrue(cri.cri().status(TestImages.BUSYBOX).isEmpty());

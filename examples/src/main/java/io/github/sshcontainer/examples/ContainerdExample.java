@@ -94,8 +94,11 @@ public final class ContainerdExample {
                 System.out.println("busybox echo ok: " + text + (exit.status() == 0 ? "" : " (exit " + exit.status()
                         + ")"));
             } finally {
-                client.runner().remove(id);
-                files.delete(output);
+                try {
+                    client.runner().remove(id);
+                } finally {
+                    files.delete(output);
+                }
             }
         }
     }
