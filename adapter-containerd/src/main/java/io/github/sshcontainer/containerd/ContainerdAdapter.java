@@ -3,11 +3,15 @@ package io.github.sshcontainer.containerd;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 import io.github.sshcontainer.tunnel.Tunnel;
+import io.github.sshcontainer.tunnel.runtime.ContainerSummary;
 import io.github.sshcontainer.tunnel.runtime.RuntimeAdapter;
 import io.grpc.ManagedChannelBuilder;
 
@@ -81,10 +85,14 @@ public final class ContainerdAdapter implements RuntimeAdapter<ContainerdClient>
         return ContainerdClient.class;
     }
 
-    /** {@code /run/containerd/containerd.sock} (rootful), then {@code /run/user/UID/containerd/containerd.sock}. */
+    /**
+     * {@code /run/containerd/containerd.sock} (rootful), {@code /run/k3s/containerd/containerd.sock} (k3s's embedded
+     * containerd), then {@code /run/user/UID/containerd/containerd.sock} (rootless).
+     */
     @Override
     public List<String> socketCandidates(int remoteUid) {
-        return List.of("/run/containerd/containerd.sock", "/run/user/" + remoteUid + "/containerd/containerd.sock");
+        return List.of("/run/containerd/containerd.sock", "/run/k3s/containerd/containerd.sock",
+                "/run/user/" + remoteUid + "/containerd/containerd.sock");
     }
 
     @Override
@@ -113,9 +121,13 @@ public final class ContainerdAdapter implements RuntimeAdapter<ContainerdClient>
                 + "tunnel with a local unix socket (TunnelBuilder.privateLocalSocket(), the default)"));
     }
 
-    /** Asks containerd for its version. */
+    /** Asks containerd's gRPC health service, then for its version. */
     @Override
     public void checkReady(ContainerdClient client) throws IOException {
+        if (!client.serving()) {
+            throw new IOException("containerd answers its gRPC health check with NOT_SERVING: it is starting or "
+                    + "shutting down");
+        }
         client.version();
     }
 
@@ -124,6 +136,32 @@ public final class ContainerdAdapter implements RuntimeAdapter<ContainerdClient>
     public String describe(ContainerdClient client) throws IOException {
         ContainerdClient.Version v = client.version();
         return "containerd " + v.version() + " (" + v.revision() + ")";
+    }
+
+    /**
+     * The containers of the client's namespace with the status of their task: {@code running}, {@code stopped},
+     * {@code paused}, {@code created} (a task created but not started, or no task at all); only running ones unless
+     * {@code all}. containerd has no names: {@link ContainerSummary#names()} is empty.
+     */
+    @Override
+    public List<ContainerSummary> listContainers(ContainerdClient client, boolean all) throws IOException {
+        Map<String, Tasks.Info> tasks = new HashMap<>();
+        for (Tasks.Info t : client.tasks().list()) {
+            tasks.put(t.containerId(), t);
+        }
+        List<ContainerSummary> result = new ArrayList<>();
+        for (Containers.Info c : client.containers().list()) {
+            Tasks.Info task = tasks.get(c.id());
+            String state = task == null ? "created" : task.status();
+            if (!all && !"running".equals(state)) {
+                continue;
+            }
+            String status = task == null ? "created (no task)"
+                    : "stopped".equals(state) ? "stopped (exit " + task.exitStatus() + ")"
+                    : state + (task.pid() > 0 ? " (pid " + task.pid() + ")" : "");
+            result.add(new ContainerSummary(c.id(), c.image(), state, status, List.of()));
+        }
+        return List.copyOf(result);
     }
 
     @Override

@@ -12,6 +12,9 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import com.google.protobuf.Empty;
+import io.github.sshcontainer.containerd.api.health.v1.HealthCheckRequest;
+import io.github.sshcontainer.containerd.api.health.v1.HealthCheckResponse;
+import io.github.sshcontainer.containerd.api.health.v1.HealthGrpc;
 import io.github.sshcontainer.containerd.api.namespaces.v1.CreateNamespaceRequest;
 import io.github.sshcontainer.containerd.api.namespaces.v1.DeleteNamespaceRequest;
 import io.github.sshcontainer.containerd.api.namespaces.v1.GetNamespaceRequest;
@@ -41,6 +44,18 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
  * try (ContainerdClient c = ContainerdClient.connect(Path.of("/run/containerd/containerd.sock"))) {
  *     System.out.println(c.version().version());
  * }
+ * }</pre>
+ *
+ * The services are small wrappers obtained from the client: {@link #images()}, {@link #cri()} (server-side pulls),
+ * {@link #importer()} (image archives from this machine), {@link #content()}, {@link #snapshots()},
+ * {@link #containers()}, {@link #tasks()}, {@link #events()}, {@link #leases()}, {@link #introspection()}, and
+ * {@link #runner()}, which does what {@code ctr run} does:
+ *
+ * <pre>{@code
+ * client.runner().create("hello", "127.0.0.1:5000/busybox:latest", RuntimeSpec.of("echo", "hello"));
+ * Tasks.Exit exit = client.runner().run("hello", "/tmp/hello.log", Duration.ofSeconds(30));
+ * byte[] output = new RemoteFiles(target, sshOptions).read("/tmp/hello.log", 1 << 20);
+ * client.runner().remove("hello");
  * }</pre>
  *
  * Over SSH, {@link ContainerdAdapter} builds it on the tunnel's private local socket.
@@ -73,6 +88,7 @@ public final class ContainerdClient implements AutoCloseable {
     private final String where;
     private final VersionGrpc.VersionBlockingStub version;
     private final NamespacesGrpc.NamespacesBlockingStub namespaces;
+    private final Calls calls;
 
     ContainerdClient(ManagedChannel channel, EventLoopGroup eventLoop, String namespace, Duration deadline,
             String where) {
@@ -84,6 +100,7 @@ public final class ContainerdClient implements AutoCloseable {
         Channel withHeader = ClientInterceptors.intercept(channel, new NamespaceHeader(namespace));
         this.version = VersionGrpc.newBlockingStub(withHeader);
         this.namespaces = NamespacesGrpc.newBlockingStub(withHeader);
+        this.calls = new Calls(withHeader, namespace, deadline, where);
     }
 
     /** A client on containerd's socket {@code socket}, with the default namespace, deadline and channel. */
@@ -185,6 +202,17 @@ public final class ContainerdClient implements AutoCloseable {
         return new Version(r.getVersion(), r.getRevision());
     }
 
+    /**
+     * Whether containerd's gRPC server says it is serving ({@code grpc.health.v1.Health/Check}).
+     *
+     * @throws ContainerdException when it does not answer
+     */
+    public boolean serving() throws ContainerdException {
+        var r = calls.call("Health/Check", () -> calls.timed(HealthGrpc.newBlockingStub(calls.channel()))
+                .check(HealthCheckRequest.getDefaultInstance()));
+        return r.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+    }
+
     /** Every namespace, in containerd's order. */
     public List<Namespace> namespaces() throws ContainerdException {
         var r = call("Namespaces/List", () -> namespaces.withDeadlineAfter(millis(), TimeUnit.MILLISECONDS)
@@ -225,6 +253,68 @@ public final class ContainerdClient implements AutoCloseable {
     public void deleteNamespace(String name) throws ContainerdException {
         call("Namespaces/Delete", () -> namespaces.withDeadlineAfter(millis(), TimeUnit.MILLISECONDS)
                 .delete(DeleteNamespaceRequest.newBuilder().setName(name).build()));
+    }
+
+    /** Image records of this namespace: list, get, create, delete. */
+    public ContainerdImages images() {
+        return new ContainerdImages(calls);
+    }
+
+    /**
+     * Images through the CRI plugin (server-side pulls); they land in namespace {@value CriImages#NAMESPACE}.
+     */
+    public CriImages cri() {
+        return new CriImages(calls);
+    }
+
+    /** Imports image archives (OCI layout, {@code docker save}) and unpacks them into the default snapshotter. */
+    public ImageImporter importer() {
+        return new ImageImporter(calls, Snapshots.DEFAULT_SNAPSHOTTER);
+    }
+
+    /** The content store: blobs by digest. */
+    public ContentStore content() {
+        return new ContentStore(calls);
+    }
+
+    /** The default snapshotter ({@value Snapshots#DEFAULT_SNAPSHOTTER}). */
+    public Snapshots snapshots() {
+        return snapshots(Snapshots.DEFAULT_SNAPSHOTTER);
+    }
+
+    /** The snapshotter {@code snapshotter} (e.g. {@code native}). */
+    public Snapshots snapshots(String snapshotter) {
+        return new Snapshots(calls, snapshotter);
+    }
+
+    /** Container records of this namespace. */
+    public Containers containers() {
+        return new Containers(calls);
+    }
+
+    /** Tasks (running processes) of this namespace's containers. */
+    public Tasks tasks() {
+        return new Tasks(calls);
+    }
+
+    /** The event stream. */
+    public Events events() {
+        return new Events(calls);
+    }
+
+    /** Leases, which keep content and snapshots from the garbage collector. */
+    public Leases leases() {
+        return new Leases(calls);
+    }
+
+    /** The daemon's plugins (is CRI loaded?) and UUID. */
+    public Introspection introspection() {
+        return new Introspection(calls);
+    }
+
+    /** {@code ctr run} as steps: snapshot, container, task with its output in a remote file; and clean-up. */
+    public ContainerRunner runner() {
+        return new ContainerRunner(calls, Snapshots.DEFAULT_SNAPSHOTTER);
     }
 
     private static Namespace toNamespace(io.github.sshcontainer.containerd.api.namespaces.v1.Namespace n) {

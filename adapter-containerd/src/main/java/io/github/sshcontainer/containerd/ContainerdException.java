@@ -19,6 +19,12 @@ public class ContainerdException extends IOException {
         this.code = cause.getStatus().getCode();
     }
 
+    /** A failure this client found itself (not a gRPC answer), given the closest status code. */
+    ContainerdException(String message, Status.Code code) {
+        super(message);
+        this.code = code;
+    }
+
     /** The status code, its description and, for transport failures, the I/O error under it. */
     private static String describe(StatusRuntimeException e) {
         Status s = e.getStatus();

@@ -67,7 +67,8 @@ class ContainerdAdapterTest {
     void foundByNameWithItsSocketsAndVariable() {
         RuntimeAdapter<ContainerdClient> adapter = RuntimeAdapters.find("containerd", ContainerdClient.class);
         assertInstanceOf(ContainerdAdapter.class, adapter);
-        assertEquals(List.of("/run/containerd/containerd.sock", "/run/user/1000/containerd/containerd.sock"),
+        assertEquals(List.of("/run/containerd/containerd.sock", "/run/k3s/containerd/containerd.sock",
+                "/run/user/1000/containerd/containerd.sock"),
                 adapter.socketCandidates(1000));
         assertEquals("CONTAINERD_ADDRESS", adapter.environmentVariable());
         ContainerdAdapter a = (ContainerdAdapter) adapter;
