@@ -17,6 +17,7 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
@@ -196,6 +197,60 @@ class ForwardCliIT {
             assertTrue(dockerHost.endsWith("docker.sock"), dockerHost);
             assertEquals(0, f.terminate());
         }
+    }
+
+    @Test
+    void ctrWorksThroughForwardRuntimeContainerd() throws Exception {
+        Path sock = Paths.get("/run/containerd/containerd.sock");
+        Requirements.requireUnixSocket(sock);
+        Requirements.require(Files.isExecutable(Paths.get("/usr/bin/ctr")), "the ctr CLI is needed (apt-get install containerd)");
+        try (Forward f = new Forward(runtimeForwardArgs("containerd"))) {
+            assertTrue(f.line != null && f.line.startsWith("CONTAINERD_ADDRESS=/"), "printed line: " + f.line);
+            String address = f.line.substring("CONTAINERD_ADDRESS=".length());
+            String out = run(List.of("ctr", "--address", address, "version"), Map.of());
+            assertTrue(out.contains("Server:") && out.contains("Version:"), out);
+            assertTrue(Files.exists(Paths.get(address), LinkOption.NOFOLLOW_LINKS), "socket there while forwarding: " + address);
+            assertEquals(0, f.terminate());
+            assertFalse(Files.exists(Paths.get(address), LinkOption.NOFOLLOW_LINKS), "socket removed on SIGTERM");
+        }
+    }
+
+    @Test
+    void podmanUrlWorksThroughForwardRuntimePodman() throws Exception {
+        Path sock = Paths.get("/run/podman/podman.sock");
+        Requirements.requireUnixSocket(sock);
+        Requirements.require(Files.isExecutable(Paths.get("/usr/bin/podman")), "the podman CLI is needed (apt-get install podman)");
+        try (Forward f = new Forward(runtimeForwardArgs("podman"))) {
+            assertTrue(f.line != null && f.line.startsWith("CONTAINER_HOST=unix:///"), "printed line: " + f.line);
+            String url = f.line.substring("CONTAINER_HOST=".length());
+            String out = run(List.of("podman", "--url", url, "ps", "--all", "--format", "{{.ID}}"), Map.of());
+            assertTrue(out.lines().allMatch(l -> l.matches("[0-9a-f]{12}")), "container ids only: " + out);
+            String version = run(List.of("podman", "--remote", "version", "--format", "{{.Server.Version}}"),
+                    Map.of("CONTAINER_HOST", url));
+            assertTrue(version.matches("\\d+\\.\\d+.*"), "server version through CONTAINER_HOST: " + version);
+            assertEquals(0, f.terminate());
+        }
+    }
+
+    /** {@code forward --runtime NAME} to this test's sshd, the runtime's default socket. */
+    private static List<String> runtimeForwardArgs(String runtime) {
+        List<String> args = new ArrayList<>(forwardArgs("/unused", sshd.clientKey(), knownHosts));
+        args.remove("--remote-socket");
+        args.remove("/unused");
+        args.addAll(1, List.of("--runtime", runtime));
+        return args;
+    }
+
+    /** Runs a local command with extra environment; it must succeed within two minutes. Returns its trimmed output. */
+    private static String run(List<String> cmd, Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", cmd) + " must not hang");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
+        return out;
     }
 
     /** Runs the docker CLI with DOCKER_HOST from the forward's line; returns its trimmed output. */

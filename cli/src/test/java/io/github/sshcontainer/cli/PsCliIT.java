@@ -34,6 +34,8 @@ class PsCliIT {
     static String containerName;
     static String containerId;
     static String podmanId;
+    /** A task of our own in containerd's {@code default} namespace, started with ctr; null without ctr. */
+    static String containerdId;
     @TempDir
     static Path tmp;
 
@@ -59,6 +61,12 @@ class PsCliIT {
             podmanId = podman("run", "-d", "--tls-verify=false", "--name", containerName + "-podman", registry
                     + "/busybox:latest", "sleep", "300");
         }
+        if (Files.exists(ExecCliIT.CONTAINERD) && Files.isExecutable(Path.of("/usr/bin/ctr"))) {
+            String image = registry + "/busybox:latest";
+            ctr("images", "pull", "--plain-http", image);
+            ctr("run", "-d", image, containerName + "-ctr", "sleep", "300");
+            containerdId = containerName + "-ctr";
+        }
     }
 
     @AfterAll
@@ -68,6 +76,11 @@ class PsCliIT {
         }
         if (podmanId != null) {
             podman("rm", "-f", podmanId);
+        }
+        if (containerdId != null) {
+            ctr("tasks", "kill", "-s", "SIGKILL", containerdId);
+            ctr("tasks", "delete", "-f", containerdId);
+            ctr("containers", "delete", containerdId);
         }
         if (up != null) {
             up.close();
@@ -82,6 +95,11 @@ class PsCliIT {
     /** The podman CLI against this machine's Podman service. */
     static String podman(String... args) throws Exception {
         return cli(List.of("podman", "--remote", "--url", "unix://" + ExecCliIT.PODMAN), args);
+    }
+
+    /** The ctr CLI against this machine's containerd, namespace {@code default}. */
+    static String ctr(String... args) throws Exception {
+        return cli(List.of("ctr", "--address", ExecCliIT.CONTAINERD.toString(), "--namespace", "default"), args);
     }
 
     private static String cli(List<String> base, String... args) throws Exception {
@@ -121,6 +139,9 @@ class PsCliIT {
         Requirements.require(podmanId != null, "the podman CLI is needed (apt-get install podman)");
         assertTrue(lines.stream().anyMatch(l -> l.matches("\\Q" + upTarget + "\\E +podman +" + podmanId.substring(0, 12)
                 + " +\\S+/busybox:latest +.*" + containerName + "-podman")), r::toString);
+        Requirements.require(containerdId != null, "the ctr CLI is needed (apt-get install containerd)");
+        assertTrue(lines.stream().anyMatch(l -> l.matches("\\Q" + upTarget + "\\E +containerd +" + containerdId.substring(0, 12)
+                + " +\\S+/busybox:latest +running \\(pid \\d+\\) *")), r::toString);
         for (String runtime : List.of("podman", "containerd")) {
             // every runtime found is asked: its containers, or a note when its adapter cannot list them (yet)
             List<String> rows = lines.stream().filter(l -> l.matches("\\Q" + upTarget + "\\E +" + runtime + " .*"))
