@@ -101,8 +101,12 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("  java -jar cli/target/ssh-container.jar forward deploy@build-host   (prints DOCKER_HOST=...)");
             } else {
                 out.println();
-                out.println("Containers (all of them, as `ps --all` lists them), asked through SSH:");
-                ContainerTable.printTable(rows, out);
+                if (rows.isEmpty()) {
+                    out.println("No containers in any of these runtimes (asked through SSH, as `ps --all` would).");
+                } else {
+                    out.println("Containers (all of them, as `ps --all` lists them), asked through SSH:");
+                    ContainerTable.printTable(rows, out);
+                }
             }
             out.flush();
             return 0;
