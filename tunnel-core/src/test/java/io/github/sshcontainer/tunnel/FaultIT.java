@@ -1,0 +1,387 @@
+package io.github.sshcontainer.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.github.sshcontainer.tunnel.testing.MiniHttp;
+import io.github.sshcontainer.tunnel.testing.OpenSshServer;
+import io.github.sshcontainer.tunnel.testing.Requirements;
+import io.github.sshcontainer.tunnel.testing.UnixSinkServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults with real processes: sshd killed and restarted under 50 busy connections (checksummed, through the same
+ * local socket), {@code close()} while 200 connections stream, and a private Podman API service stopped and started
+ * behind a live tunnel.
+ */
+@Timeout(value = 100, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+class FaultIT {
+    /** How long an in-flight request may take to fail once sshd is gone (keepalive 1 s x 2, plus slack). */
+    static final Duration FAILURE_BOUND = Duration.ofSeconds(10);
+    /** How soon after sshd is back a new request must succeed. */
+    static final Duration RECOVERY_BOUND = Duration.ofSeconds(2);
+
+    static UnixSinkServer sink;
+    /** One sshd for all tests (each key generation costs seconds on a busy machine); restarted where killed. */
+    static OpenSshServer server;
+    @TempDir
+    static Path tmp;
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fault-it");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @BeforeAll
+    static void start() {
+        server = OpenSshServer.startOrSkip(OpenSshServer.builder().extraConfig("MaxStartups 200:30:400")
+                .extraConfig("MaxSessions 300"));
+        sink = UnixSinkServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sink != null) {
+            sink.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @AfterEach
+    void closeEverything() {
+        if (!server.isRunning()) {
+            server.restart();
+        }
+        threads.shutdownNow();
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            try {
+                cleanup.get(i).close();
+            } catch (Exception e) {
+                System.err.println("cleanup: " + e);
+            }
+        }
+    }
+
+    private <T extends AutoCloseable> T closeLater(T c) {
+        cleanup.add(c);
+        return c;
+    }
+
+    /** What became of one request. */
+    enum Outcome { OK, FAILED }
+
+    /**
+     * One {@code SEND n seed} request through the local socket: OK when all {@code n} bytes came and their SHA-256 is
+     * right; FAILED when the connection ended early or with an error. A full-length answer with a wrong checksum is
+     * an {@link AssertionError}: a response silently wrong.
+     */
+    static Outcome request(Path socket, long n, long seed, Set<SocketChannel> inFlight) {
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            inFlight.add(c);
+            try {
+                TunnelBehaviourIT.writeFully(c, UnixSinkServer.sendRequest(n, seed));
+                MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+                long got = 0;
+                for (int r; (r = c.read(b)) >= 0;) {
+                    b.flip();
+                    digest.update(b);
+                    b.clear();
+                    got += r;
+                }
+                if (got != n) {
+                    return Outcome.FAILED; // ended early: the client can tell
+                }
+                assertArrayEquals(UnixSinkServer.expectedSha256(n, seed), digest.digest(),
+                        "a complete response with wrong content (seed " + seed + ")");
+                return Outcome.OK;
+            } finally {
+                inFlight.remove(c);
+            }
+        } catch (IOException e) {
+            return Outcome.FAILED;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(1)
+    void sshdKilledUnderFiftyBusyConnectionsFailsThemCleanlyAndTheSameSocketRecovers() throws Exception {
+        Tunnel t = closeLater(Tunnel.to(server.target(), RemoteEndpoint.unixSocket(sink.path().toString()))
+                // default keepalive (15 s x 3): a killed sshd closes the TCP connection, which is noticed at once; a
+                // 1 s x 2 keepalive gives false alarms here when replies queue behind 50 streams on a busy machine
+                .options(server.clientOptions(tmp.resolve("kh-kill")).build())
+                .open());
+        Path socket = t.localSocket().orElseThrow();
+        int workers = 50;
+        long size = 1L << 20;
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicLong seeds = new AtomicLong();
+        Set<SocketChannel> inFlight = ConcurrentHashMap.newKeySet();
+        CountDownLatch allBusy = new CountDownLatch(workers);
+        List<Future<?>> running = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            running.add(threads.submit(() -> {
+                boolean counted = false;
+                while (!stop.get()) {
+                    Outcome o = request(socket, size, seeds.incrementAndGet(), inFlight);
+                    (o == Outcome.OK ? ok : failed).incrementAndGet();
+                    if (!counted && o == Outcome.OK) {
+                        allBusy.countDown();
+                        counted = true;
+                    }
+                }
+                return null;
+            }));
+        }
+        assertTrue(allBusy.await(60, TimeUnit.SECONDS), "each of the " + workers + " workers completed a request: "
+                + ok.get() + " ok, " + failed.get() + " failed");
+        assertEquals(0, failed.get(), "no failure before the fault");
+        TunnelBehaviourIT.awaitTrue(() -> inFlight.size() >= workers / 2, Duration.ofSeconds(10),
+                () -> "requests in flight: " + inFlight.size());
+
+        Set<SocketChannel> caught = Set.copyOf(inFlight);
+        server.kill();
+        long killed = System.nanoTime();
+        TunnelBehaviourIT.awaitTrue(() -> caught.stream().noneMatch(inFlight::contains), FAILURE_BOUND,
+                () -> caught.stream().filter(inFlight::contains).count() + " of " + caught.size()
+                        + " requests in flight when sshd died are still waiting");
+        System.out.printf("FaultIT: %d in-flight requests ended %d ms after sshd was killed%n", caught.size(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
+        int failedAtKill = failed.get();
+        assertTrue(failedAtKill >= caught.size() / 2, "the requests cut off were seen as failed: " + failedAtKill);
+
+        Thread.sleep(500); // down for a while: new requests fail (the socket still accepts, the channel open fails)
+        server.restart();
+        long back = System.nanoTime();
+        // the SAME local socket: the tunnel was not re-created
+        assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS));
+        int okBefore = ok.get();
+        TunnelBehaviourIT.awaitTrue(() -> ok.get() > okBefore + workers, RECOVERY_BOUND.plusSeconds(20),
+                () -> "requests after sshd came back: " + (ok.get() - okBefore));
+        long firstOkMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back);
+        Outcome probe = request(socket, 1000, 7, inFlight);
+        assertEquals(Outcome.OK, probe);
+        stop.set(true);
+        for (Future<?> f : running) {
+            f.get(FAILURE_BOUND.toSeconds(), TimeUnit.SECONDS); // none hangs; a wrong checksum fails here
+        }
+        System.out.printf("FaultIT: %d ok, %d failed (cut off by the kill or refused while down); %d more ok within"
+                + " %d ms of sshd's return; reconnects %d%n", ok.get(), failed.get(), workers, firstOkMs,
+                t.stats().reconnects());
+        assertTrue(t.stats().reconnects() >= 1, "reconnected: " + t.stats());
+        // a new request right after the restart must work within the bound (the workers show it under load)
+        long start = System.nanoTime();
+        assertEquals(Outcome.OK, request(socket, 100, 8, inFlight));
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < RECOVERY_BOUND.toMillis(),
+                "a request on the recovered tunnel");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void recoveryWithinTwoSecondsOfSshdsReturnThroughTheSameSocket() throws Exception {
+        Tunnel t = closeLater(Tunnel.to(server.target(), RemoteEndpoint.unixSocket(sink.path().toString()))
+                .options(server.clientOptions(tmp.resolve("kh-back")).keepAlive(Duration.ofSeconds(1), 2).build())
+                .open());
+        Path socket = t.localSocket().orElseThrow();
+        Set<SocketChannel> inFlight = ConcurrentHashMap.newKeySet();
+        assertEquals(Outcome.OK, request(socket, 1 << 20, 1, inFlight));
+        server.kill();
+        assertEquals(Outcome.FAILED, assertTimeoutPreemptively(FAILURE_BOUND, () -> request(socket, 1 << 20, 2,
+                inFlight)), "a request while sshd is down fails, and does not hang");
+        server.restart();
+        long back = System.nanoTime();
+        Outcome o = Outcome.FAILED;
+        while (o != Outcome.OK && System.nanoTime() - back < RECOVERY_BOUND.toNanos()) {
+            o = request(socket, 1 << 20, 3, inFlight);
+        }
+        assertEquals(Outcome.OK, o, "a request through the same socket within " + RECOVERY_BOUND.toMillis()
+                + " ms of sshd's return");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(4)
+    void closeWhileTwoHundredConnectionsStreamReturnsWithinTheDrainBoundAndLeavesNothing() throws Exception {
+        int n = 200;
+        Duration drain = Duration.ofSeconds(1);
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        Tunnel t = Tunnel.to(server.target(), RemoteEndpoint.unixSocket(sink.path().toString()))
+                .options(server.clientOptions(tmp.resolve("kh-close")).build()).drainTimeout(drain).open();
+        closeLater(t);
+        Path socket = t.localSocket().orElseThrow();
+        AtomicLong received = new AtomicLong();
+        List<Future<Outcome>> streams = new ArrayList<>();
+        Set<SocketChannel> inFlight = ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < n; i++) {
+            long seed = i;
+            streams.add(threads.submit(() -> streamForever(socket, seed, received, inFlight)));
+        }
+        TunnelBehaviourIT.awaitTrue(() -> inFlight.size() == n && t.stats().openConnections() == n,
+                Duration.ofSeconds(30), () -> inFlight.size() + " streaming, " + t.stats().openConnections() + " open");
+        long mark = received.get();
+        TunnelBehaviourIT.awaitTrue(() -> received.get() > mark + (16L << 20), Duration.ofSeconds(20),
+                () -> "data flowing: " + (received.get() - mark));
+
+        long started = System.nanoTime();
+        assertTimeoutPreemptively(drain.plusSeconds(5), t::close);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        System.out.printf("FaultIT: close() with %d streaming connections took %d ms (drain %d ms)%n", n, tookMs,
+                drain.toMillis());
+        assertTrue(tookMs < drain.plusSeconds(3).toMillis(), "close() took " + tookMs + " ms");
+        for (Future<Outcome> s : streams) {
+            assertEquals(Outcome.FAILED, s.get(5, TimeUnit.SECONDS), "an endless stream ends when the tunnel closes");
+        }
+        assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "socket removed");
+        assertFalse(Files.exists(socket.getParent(), LinkOption.NOFOLLOW_LINKS), "private directory removed");
+        TunnelBehaviourIT.awaitTrue(() -> TunnelBehaviourIT.tunnelThreadsSince(before).isEmpty(), Duration.ofSeconds(3),
+                () -> "threads left after close: " + TunnelBehaviourIT.tunnelThreadsSince(before));
+        assertEquals(0, t.stats().openConnections());
+    }
+
+    /** Asks for 1 TiB and reads until the connection ends; always FAILED (it cannot complete). */
+    static Outcome streamForever(Path socket, long seed, AtomicLong received, Set<SocketChannel> inFlight) {
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            TunnelBehaviourIT.writeFully(c, UnixSinkServer.sendRequest(1L << 40, seed));
+            inFlight.add(c);
+            ByteBuffer b = ByteBuffer.allocate(4 * 1024);
+            for (int r; (r = c.read(b)) >= 0;) {
+                received.addAndGet(r);
+                b.clear();
+                Thread.sleep(10); // stream (about 400 KB/s each), but leave the CPU to the others
+            }
+            return Outcome.FAILED;
+        } catch (IOException e) {
+            return Outcome.FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Outcome.FAILED;
+        }
+    }
+
+    // ------------------------------------------------------------------- a private Podman service stops and starts
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void aPrivatePodmanServiceStoppedAndStartedBehindALiveTunnel() throws Exception {
+        Requirements.requireExecutable("/usr/bin/podman");
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-pm-");
+        closeLater(() -> new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor());
+        Path sock = dir.resolve("podman.sock");
+        PrivatePodman podman = closeLater(new PrivatePodman(dir, sock));
+        podman.start();
+        Tunnel t = closeLater(Tunnel.to(server.target(), RemoteEndpoint.unixSocket(sock.toString()))
+                .options(server.clientOptions(tmp.resolve("kh-podman")).build()).inProcessOnly().open());
+        assertEquals(200, ping(t).status());
+
+        podman.stop();
+        IOException down = assertThrows(IOException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(15),
+                () -> ping(t)));
+        String m = String.valueOf(down.getMessage());
+        System.out.println("FaultIT: with the Podman service stopped: " + down);
+        assertTrue(down instanceof RemoteUnavailableException, down.toString());
+        assertTrue(m.contains(sock.toString()) && (m.contains("is the daemon running") || m.contains("not accepting")),
+                "the message says the daemon is not answering: " + m);
+
+        podman.start();
+        assertEquals(200, ping(t).status(), "the same tunnel works again");
+        assertEquals(0, t.stats().reconnects(), "the SSH session was kept: " + t.stats());
+    }
+
+    static MiniHttp.Response ping(Tunnel t) throws IOException {
+        try (TunnelConnection c = t.openConnection()) {
+            return MiniHttp.over(c.inputStream(), c.outputStream()).getAndClose("/v4.0.0/libpod/_ping");
+        }
+    }
+
+    /** {@code podman system service} with its own root, runroot, tmpdir and socket: never the shared service. */
+    static final class PrivatePodman implements AutoCloseable {
+        final Path dir;
+        final Path sock;
+        Process process;
+
+        PrivatePodman(Path dir, Path sock) {
+            this.dir = dir;
+            this.sock = sock;
+        }
+
+        void start() throws Exception {
+            process = new ProcessBuilder("podman", "--root", dir.resolve("root").toString(), "--runroot",
+                    dir.resolve("run").toString(), "--tmpdir", dir.resolve("tmp").toString(), "system", "service",
+                    "--time=0", "unix://" + sock).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("podman.log").toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+                    MiniHttp.Response r = MiniHttp.over(c, c).getAndClose("/v4.0.0/libpod/_ping");
+                    if (r.status() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // starting
+                }
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new IllegalStateException("private podman service did not start: "
+                            + Files.readString(dir.resolve("podman.log")));
+                }
+                Thread.sleep(100);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process != null) {
+                stop();
+            }
+        }
+    }
+
+    static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
