@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 import io.github.sshcontainer.tunnel.internal.KeyPassphrases;
 import io.github.sshcontainer.tunnel.internal.ProxyCommand;
@@ -46,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class SshConnector implements AutoCloseable {
+    /** Signature algorithms OpenSSH's client no longer offers (since 8.8): SHA-1 RSA and DSA. */
+    private static final Set<String> SHA1_SIGNATURES = Set.of("ssh-rsa", "ssh-rsa-cert-v01@openssh.com", "ssh-dss",
+            "ssh-dss-cert-v01@openssh.com");
+
     private static final Logger LOG = LoggerFactory.getLogger(SshConnector.class);
 
     private final SshOptions options;
@@ -84,6 +89,9 @@ public final class SshConnector implements AutoCloseable {
         }
         SshClient client = SshClient.setUpDefaultClient();
         client.setCipherFactoriesNameList(String.join(",", options.ciphers()));
+        // like OpenSSH 8.8+: no SHA-1 signatures (ssh-rsa) for host keys or our RSA keys; rsa-sha2-256/512 instead
+        client.setSignatureFactoriesNames(client.getSignatureFactoriesNames().stream()
+                .filter(name -> !SHA1_SIGNATURES.contains(name)).toList());
         client.setHostConfigEntryResolver(config);
         client.setUserAuthFactories(AuthMethodsRecorder.wrap(client.getUserAuthFactories() == null
                 ? SshClient.DEFAULT_USER_AUTH_FACTORIES : client.getUserAuthFactories()));
@@ -185,6 +193,9 @@ public final class SshConnector implements AutoCloseable {
             if (disconnectCode(e) == SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE) {
                 throw new HostKeyException("the host key of " + where + " was refused: " + e.getMessage(),
                         entry.getHostName(), "unknown", "unknown");
+            }
+            if (disconnectCode(e) == SshConstants.SSH2_DISCONNECT_KEY_EXCHANGE_FAILED) {
+                throw new SshTunnelException(Failure.CONNECT, negotiationFailure(where, target, rootCause(e)), e);
             }
             if (proxy != null && !session.isAuthenticated() && (proxy.exited() || session.getServerVersion() == null)) {
                 throw new SshTunnelException(Failure.CONNECT, "cannot connect to " + entry.getHostName() + ":"
@@ -300,6 +311,29 @@ public final class SshConnector implements AutoCloseable {
             msg.append(": ").append(detail);
         }
         return new AuthenticationException(msg.toString(), e);
+    }
+
+    /**
+     * The message for a failed algorithm negotiation. MINA's text is "Unable to negotiate key exchange for WHAT
+     * (client: A,B / server: C,D)"; the server's list is what the user can act on.
+     */
+    static String negotiationFailure(String where, SshTarget target, Throwable cause) {
+        String text = String.valueOf(cause.getMessage());
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("for (.+?) \\(client: .*? / server: (.*)\\)").matcher(text);
+        if (!m.find()) {
+            return "the SSH server at " + where + " (" + target + ") and this client have no algorithm in common: "
+                    + text;
+        }
+        String what = m.group(1).replace("kex algorithms", "key exchange").replace("server host key algorithms",
+                "host key algorithm");
+        String offered = m.group(2);
+        boolean sha1Only = java.util.Arrays.stream(offered.split(",")).allMatch(a -> a.contains("sha1")
+                || a.equals("ssh-rsa") || a.equals("ssh-dss") || a.startsWith("hmac-md5"));
+        return "the SSH server at " + where + " (" + target + ") and this client have no " + what + " in common: the"
+                + " server offers " + offered + (sha1Only ? "; these rely on SHA-1, which this client (like OpenSSH 8.8"
+                + " and later) does not use — update the server or enable modern algorithms in its sshd_config"
+                + " (e.g. curve25519-sha256, ssh-ed25519, rsa-sha2-256)" : "; see `ssh -Q` for what OpenSSH offers");
     }
 
     private static int disconnectCode(Throwable e) {
