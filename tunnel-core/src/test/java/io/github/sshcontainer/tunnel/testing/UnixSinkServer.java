@@ -1,6 +1,7 @@
 package io.github.sshcontainer.tunnel.testing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -116,18 +117,16 @@ public final class UnixSinkServer extends UnixSocketServer {
     }
 
     private static void send(SocketChannel channel, long n, long seed) throws IOException {
-        IOException[] failure = new IOException[1];
-        generate(n, seed, chunk -> {
-            if (failure[0] == null) {
+        try {
+            generate(n, seed, chunk -> {
                 try {
                     writeFully(channel, ByteBuffer.wrap(chunk));
                 } catch (IOException e) {
-                    failure[0] = e;
+                    throw new UncheckedIOException(e); // stop generating: a 1 TiB stream would go on for hours
                 }
-            }
-        });
-        if (failure[0] != null) {
-            throw failure[0];
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         channel.shutdownOutput();
     }

@@ -85,4 +85,16 @@ class UnixSinkServerTest {
             assertEquals(0, readToEof(client).length);
         }
     }
+
+    @Test
+    void aClientLeavingAnEndlessSendEndsTheServersWork() throws Exception {
+        try (UnixSinkServer source = UnixSinkServer.start()) {
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(source.path()))) {
+                writeFully(client, UnixSinkServer.sendRequest(1L << 40, 9));
+                readExactly(client, 1 << 20);
+            }
+            // the handler stops at the failed write instead of generating the rest of 1 TiB with nobody reading
+            eventually(() -> source.active() == 0);
+        }
+    }
 }
