@@ -43,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults with real processes: sshd killed and restarted under 50 busy connections (checksummed, through the same
- * local socket), {@code close()} while 200 connections stream, and a private Podman API service stopped and started
- * behind a live tunnel.
+ * local socket), {@code close()} while 200 connections stream, and a private Podman API service and a private
+ * containerd stopped and started behind a live tunnel (a clear "daemon not answering" error, then the same tunnel
+ * works again without a new SSH session).
  */
 @Timeout(value = 100, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
@@ -361,6 +362,162 @@ class FaultIT {
                 if (System.nanoTime() > deadline || !process.isAlive()) {
                     throw new IllegalStateException("private podman service did not start: "
                             + Files.readString(dir.resolve("podman.log")));
+                }
+                Thread.sleep(100);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process != null) {
+                stop();
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------- a private containerd stops and starts
+
+    @Test
+    @org.junit.jupiter.api.Order(5)
+    void aPrivateContainerdStoppedAndStartedBehindALiveTunnel() throws Exception {
+        Requirements.requireExecutable("/usr/bin/containerd");
+        Requirements.require("root".equals(System.getProperty("user.name")), "a private containerd needs root");
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-ctd-");
+        closeLater(() -> new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor());
+        Path sock = dir.resolve("containerd.sock");
+        PrivateContainerd containerd = closeLater(new PrivateContainerd(dir, sock));
+        containerd.start();
+        Tunnel t = closeLater(Tunnel.to(server.target(), RemoteEndpoint.unixSocket(sock.toString()))
+                .options(server.clientOptions(tmp.resolve("kh-containerd")).build()).inProcessOnly().open());
+        System.out.println("FaultIT: private containerd through the tunnel: " + http2(t));
+
+        containerd.stop();
+        IOException down = assertThrows(IOException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(15),
+                () -> http2(t)));
+        String m = String.valueOf(down.getMessage());
+        System.out.println("FaultIT: with containerd stopped (socket " + (Files.exists(sock, LinkOption.NOFOLLOW_LINKS)
+                ? "left behind" : "removed") + "): " + down);
+        assertTrue(down instanceof RemoteUnavailableException, down.toString());
+        RemoteUnavailableException.Reason reason = ((RemoteUnavailableException) down).reason();
+        assertTrue(reason == RemoteUnavailableException.Reason.MISSING
+                || reason == RemoteUnavailableException.Reason.FORWARDING_REFUSED, "reason " + reason);
+        assertTrue(m.contains(sock.toString()) && (m.contains("is the daemon running") || m.contains("not accepting")),
+                "the message says the daemon is not answering: " + m);
+
+        containerd.start();
+        System.out.println("FaultIT: containerd restarted, the same tunnel: " + http2(t));
+        assertEquals(0, t.stats().reconnects(), "the SSH session was kept: " + t.stats());
+        assertTrue(t.stats().failedOpens() >= 1, "the open while containerd was down was counted: " + t.stats());
+    }
+
+    /** The HTTP/2 exchange below through a new connection of {@code t}. */
+    static String http2(Tunnel t) throws IOException {
+        try (TunnelConnection c = t.openConnection()) {
+            return http2(c.inputStream(), c.outputStream());
+        }
+    }
+
+    /**
+     * Checks at the byte level that an HTTP/2 server (containerd's gRPC) answers, without a gRPC client (tunnel-core
+     * does not depend on one): sends the client connection preface, an empty SETTINGS frame and a PING; expects the
+     * server's first frame to be SETTINGS (RFC 9113 §3.4) and a PING ACK with the same 8 bytes (§6.7).
+     */
+    static String http2(java.io.InputStream in, java.io.OutputStream out) throws IOException {
+        byte[] payload = "sshc-png".getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer hello = ByteBuffer.allocate(24 + 9 + 9 + 8);
+        hello.put("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        hello.put(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // SETTINGS, no parameters
+        hello.put(new byte[] {0, 0, 8, 6, 0, 0, 0, 0, 0}).put(payload); // PING
+        out.write(hello.array());
+        out.flush();
+        java.io.DataInputStream frames = new java.io.DataInputStream(in);
+        String first = null;
+        for (int i = 0; i < 20; i++) {
+            byte[] header = new byte[9];
+            frames.readFully(header);
+            int length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
+            int type = header[3];
+            int flags = header[4];
+            if (length > 16_384) {
+                throw new IOException("not HTTP/2: a frame of " + length + " bytes (type " + type + ")");
+            }
+            byte[] body = new byte[length];
+            frames.readFully(body);
+            if (first == null) {
+                if (type != 4 || (flags & 1) != 0) {
+                    throw new IOException("not an HTTP/2 server: its first frame is type " + type + " flags " + flags
+                            + ", not SETTINGS");
+                }
+                first = "SETTINGS with " + length / 6 + " parameters";
+            } else if (type == 6 && (flags & 1) != 0) {
+                if (!java.util.Arrays.equals(payload, body)) {
+                    throw new IOException("PING ACK with other data: " + text(body));
+                }
+                return first + ", PING answered";
+            }
+        }
+        throw new IOException("no PING ACK in 20 frames");
+    }
+
+    /**
+     * {@code containerd} with its own config, root, state, gRPC and ttrpc sockets (debug and metrics listeners off,
+     * the CRI and opt plugins disabled), so it never meets the shared daemon on {@code /run/containerd}.
+     */
+    static final class PrivateContainerd implements AutoCloseable {
+        final Path dir;
+        final Path sock;
+        final Path config;
+        Process process;
+
+        PrivateContainerd(Path dir, Path sock) throws IOException {
+            this.dir = dir;
+            this.sock = sock;
+            this.config = dir.resolve("config.toml");
+            Files.writeString(config, String.join("\n",
+                    "version = 2",
+                    "root = " + toml(dir.resolve("root")),
+                    "state = " + toml(dir.resolve("state")),
+                    "disabled_plugins = [\"io.containerd.grpc.v1.cri\", \"io.containerd.internal.v1.opt\","
+                            + " \"io.containerd.snapshotter.v1.aufs\", \"io.containerd.snapshotter.v1.btrfs\","
+                            + " \"io.containerd.snapshotter.v1.zfs\", \"io.containerd.snapshotter.v1.devmapper\"]",
+                    "[grpc]",
+                    "  address = " + toml(sock),
+                    "[ttrpc]",
+                    "  address = " + toml(Path.of(sock + ".ttrpc")),
+                    "[debug]",
+                    "  address = \"\"",
+                    "[metrics]",
+                    "  address = \"\"",
+                    ""));
+        }
+
+        static String toml(Path p) {
+            return "\"" + p.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        }
+
+        void start() throws Exception {
+            process = new ProcessBuilder("containerd", "--config", config.toString(), "--address", sock.toString(),
+                    "--root", dir.resolve("root").toString(), "--state", dir.resolve("state").toString())
+                    .directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("containerd.log").toFile())).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+                    http2(java.nio.channels.Channels.newInputStream(c), java.nio.channels.Channels.newOutputStream(c));
+                    return;
+                } catch (IOException notYet) {
+                    // starting
+                }
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new IllegalStateException("private containerd did not start: "
+                            + Files.readString(dir.resolve("containerd.log")));
                 }
                 Thread.sleep(100);
             }
