@@ -305,7 +305,7 @@ class FaultIT {
     void aPrivatePodmanServiceStoppedAndStartedBehindALiveTunnel() throws Exception {
         Requirements.requireExecutable("/usr/bin/podman");
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-pm-");
-        closeLater(() -> new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor());
+        closeLater(() -> removePrivateDir(dir));
         Path sock = dir.resolve("podman.sock");
         PrivatePodman podman = closeLater(new PrivatePodman(dir, sock));
         podman.start();
@@ -390,7 +390,7 @@ class FaultIT {
         Requirements.requireExecutable("/usr/bin/containerd");
         Requirements.require("root".equals(System.getProperty("user.name")), "a private containerd needs root");
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-ctd-");
-        closeLater(() -> new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor());
+        closeLater(() -> removePrivateDir(dir));
         Path sock = dir.resolve("containerd.sock");
         PrivateContainerd containerd = closeLater(new PrivateContainerd(dir, sock));
         containerd.start();
@@ -535,6 +535,29 @@ class FaultIT {
             if (process != null) {
                 stop();
             }
+        }
+    }
+
+    /**
+     * Deletes a private daemon's directory. Podman's storage leaves {@code root/overlay} bind-mounted on itself after
+     * the service exits, which {@code rm -rf} cannot remove: unmount what is mounted below {@code dir} first (only
+     * there), deepest first.
+     */
+    static void removePrivateDir(Path dir) throws Exception {
+        List<String> mounts = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+            String point = line.split(" ")[1].replace("\\040", " ");
+            if (point.startsWith(dir + "/")) {
+                mounts.add(point);
+            }
+        }
+        mounts.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        for (String point : mounts) {
+            new ProcessBuilder("umount", point).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+        }
+        new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            System.err.println("FaultIT: could not remove " + dir);
         }
     }
 
