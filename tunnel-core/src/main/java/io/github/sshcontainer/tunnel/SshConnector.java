@@ -203,6 +203,17 @@ public final class SshConnector implements AutoCloseable {
                         + rootCause(e).getMessage(), e);
             }
             if (proxy == null && session.getServerVersion() == null) {
+                String answered = firstLine(entry.getHostName(), entry.getPort());
+                if (answered == null) {
+                    throw new SshTunnelException(Failure.CONNECT, "the server at " + where + " (" + target + ")"
+                            + " accepted the TCP connection but did not identify itself as an SSH server: it stays"
+                            + " silent (wrong port, or a service that waits for the client to speak first?)", e);
+                }
+                if (!answered.isEmpty() && !answered.contains("MaxStartups")) {
+                    throw new SshTunnelException(Failure.CONNECT, "the server at " + where + " (" + target + ") is not"
+                            + " an SSH server: it answered '" + answered + "' instead of an SSH-2.0 banner (wrong"
+                            + " port?)", e);
+                }
                 throw new SshTunnelException(Failure.CONNECT, "the SSH server at " + where + " (" + target
                         + ") accepted the TCP connection but closed it before identifying itself: sshd dropped it,"
                         + " most likely because too many connections were not yet authenticated (sshd_config"
@@ -277,6 +288,8 @@ public final class SshConnector implements AutoCloseable {
         } else if (root instanceof SocketTimeoutException || String.valueOf(e.getMessage()).toLowerCase().contains("timeout")
                 || String.valueOf(e.getMessage()).contains("timed out")) {
             why = "timed out";
+        } else if (root instanceof java.nio.channels.UnresolvedAddressException) {
+            why = "unknown host: the name does not resolve and is not an ~/.ssh/config alias";
         } else if (root instanceof NoRouteToHostException) {
             why = "no route to host";
         } else {
@@ -334,6 +347,33 @@ public final class SshConnector implements AutoCloseable {
                 + " server offers " + offered + (sha1Only ? "; these rely on SHA-1, which this client (like OpenSSH 8.8"
                 + " and later) does not use — update the server or enable modern algorithms in its sshd_config"
                 + " (e.g. curve25519-sha256, ssh-ed25519, rsa-sha2-256)" : "; see `ssh -Q` for what OpenSSH offers");
+    }
+
+    /**
+     * For a failure before the server identified itself: what a new plain TCP connection to the server reads — its
+     * first line (printable ASCII, at most 120 characters), "" when the server closes it without a word (or it cannot
+     * be reached now), null when it stays silent for two seconds.
+     */
+    static String firstLine(String host, int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(host, port), 2000);
+            s.setSoTimeout(2000);
+            byte[] buf = new byte[120];
+            int n = 0;
+            java.io.InputStream in = s.getInputStream();
+            try {
+                for (int b; n < buf.length && (b = in.read()) >= 0 && b != '\n'; ) {
+                    buf[n++] = (byte) (b >= 0x20 && b < 0x7f ? b : '?');
+                }
+            } catch (java.net.SocketTimeoutException silent) {
+                if (n == 0) {
+                    return null;
+                }
+            }
+            return new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII).strip();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     private static int disconnectCode(Throwable e) {

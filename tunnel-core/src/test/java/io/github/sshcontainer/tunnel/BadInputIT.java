@@ -286,18 +286,15 @@ class BadInputIT {
                 illegal(g, "of(): port 0", () -> SshTarget.of("u", "h", 0), "port 0"),
                 illegal(g, "of(): empty host", () -> SshTarget.of("u", "", 22), "host is empty"),
                 fails(g, "unknown host / alias", SshTunnelException.class, Failure.CONNECT,
-                        // the message ends in ": null" (SshConnector.connectFailure misses UnresolvedAddressException)
-                        connectTo(SshTarget.parse("root@no-such-host.invalid")), "no-such-host.invalid"),
+                        connectTo(SshTarget.parse("root@no-such-host.invalid")), "no-such-host.invalid", "unknown host"),
                 fails(g, "connection refused", SshTunnelException.class, Failure.CONNECT,
                         connectTo(SshTarget.of("root", "127.0.0.1", freePort())), "connection refused"),
-                // sometimes AUTHENTICATION ("Timed out after 4000 msec", SshConnector.authFailure): any kind accepted
-                fails(g, "server that never speaks", SshTunnelException.class, null,
+                fails(g, "server that never speaks", SshTunnelException.class, Failure.CONNECT,
                         connectTo(SshTarget.of("root", "127.0.0.1", silent.getLocalPort())), "127.0.0.1:"
-                                + silent.getLocalPort()),
-                // reported as AUTHENTICATION ("Broken pipe") by SshConnector.authFailure; any kind accepted here
-                fails(g, "server that is not SSH", SshTunnelException.class, null,
+                                + silent.getLocalPort(), "did not identify itself"),
+                fails(g, "server that is not SSH", SshTunnelException.class, Failure.CONNECT,
                         connectTo(SshTarget.of("root", "127.0.0.1", chatty.getLocalPort())), "127.0.0.1:"
-                                + chatty.getLocalPort()),
+                                + chatty.getLocalPort(), "not an SSH server", "HTTP/1.0 400 Bad Request"),
                 fails(g, "unknown user", AuthenticationException.class, Failure.AUTHENTICATION,
                         connectTo(SshTarget.of("no-such-user-x", "127.0.0.1", sshd.port())), "authentication",
                         "no-such-user-x"));
