@@ -43,9 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults with real processes: sshd killed and restarted under 50 busy connections (checksummed, through the same
- * local socket), {@code close()} while 200 connections stream, and a private Podman API service and a private
- * containerd stopped and started behind a live tunnel (a clear "daemon not answering" error, then the same tunnel
- * works again without a new SSH session).
+ * local socket), {@code close()} while 200 connections stream, and a private Podman API service, a private
+ * containerd and a private dockerd stopped and started behind a live tunnel (a clear "daemon not answering" error,
+ * then the same tunnel works again without a new SSH session).
  */
 @Timeout(value = 100, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
@@ -328,8 +328,13 @@ class FaultIT {
     }
 
     static MiniHttp.Response ping(Tunnel t) throws IOException {
+        return get(t, "/v4.0.0/libpod/_ping");
+    }
+
+    /** One HTTP/1.1 GET through a new connection of {@code t}. */
+    static MiniHttp.Response get(Tunnel t, String path) throws IOException {
         try (TunnelConnection c = t.openConnection()) {
-            return MiniHttp.over(c.inputStream(), c.outputStream()).getAndClose("/v4.0.0/libpod/_ping");
+            return MiniHttp.over(c.inputStream(), c.outputStream()).getAndClose(path);
         }
     }
 
@@ -526,6 +531,123 @@ class FaultIT {
         void stop() throws InterruptedException {
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process != null) {
+                stop();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------- a private dockerd stops and starts
+
+    @Test
+    @org.junit.jupiter.api.Order(6)
+    void aPrivateDockerdStoppedAndStartedBehindALiveTunnel() throws Exception {
+        Requirements.require(PrivateDockerd.EXECUTABLE != null, "no dockerd executable on the PATH, in /usr/sbin or"
+                + " in /usr/bin");
+        Requirements.require("root".equals(System.getProperty("user.name")), "a private dockerd needs root");
+        // a private dockerd uses the shared containerd (in a namespace of its own); ci/start-services.sh starts it
+        Requirements.requireUnixSocket(PrivateDockerd.CONTAINERD);
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-dk-");
+        closeLater(() -> removePrivateDir(dir));
+        Path sock = dir.resolve("docker.sock");
+        PrivateDockerd dockerd = closeLater(new PrivateDockerd(dir, sock));
+        dockerd.start();
+        Tunnel t = closeLater(Tunnel.to(server.target(), RemoteEndpoint.unixSocket(sock.toString()))
+                .options(server.clientOptions(tmp.resolve("kh-dockerd")).build()).inProcessOnly().open());
+        MiniHttp.Response up = get(t, "/_ping");
+        assertEquals(200, up.status());
+        assertEquals("OK", up.bodyText(), "dockerd's answer to /_ping");
+
+        dockerd.stop();
+        IOException down = assertThrows(IOException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(15),
+                () -> get(t, "/_ping")));
+        String m = String.valueOf(down.getMessage());
+        System.out.println("FaultIT: with dockerd stopped (socket " + (Files.exists(sock, LinkOption.NOFOLLOW_LINKS)
+                ? "left behind" : "removed") + "): " + down);
+        assertTrue(down instanceof RemoteUnavailableException, down.toString());
+        RemoteUnavailableException.Reason reason = ((RemoteUnavailableException) down).reason();
+        assertTrue(reason == RemoteUnavailableException.Reason.MISSING
+                || reason == RemoteUnavailableException.Reason.FORWARDING_REFUSED, "reason " + reason);
+        assertTrue(m.contains(sock.toString()) && (m.contains("is the daemon running") || m.contains("not accepting")),
+                "the message says the daemon is not answering: " + m);
+
+        dockerd.start();
+        assertEquals(200, get(t, "/_ping").status(), "the same tunnel works again");
+        assertEquals(0, t.stats().reconnects(), "the SSH session was kept: " + t.stats());
+        assertTrue(t.stats().failedOpens() >= 1, "the open while dockerd was down was counted: " + t.stats());
+    }
+
+    /**
+     * {@code dockerd} with its own socket, data root, exec root, pidfile and an empty config file (so
+     * {@code /etc/docker/daemon.json} is not read), no bridge and no iptables rules. dockerd 20.10 given no
+     * {@code --containerd} attaches to the system containerd in the shared dockerd's namespace {@code moby}; so it is
+     * pointed at that containerd explicitly, in a namespace of its own: it never meets the shared dockerd's containers.
+     */
+    static final class PrivateDockerd implements AutoCloseable {
+        static final Path CONTAINERD = Path.of("/run/containerd/containerd.sock");
+        /** dockerd's absolute path (Debian installs it in /usr/sbin, Docker's packages in /usr/bin), or null. */
+        static final String EXECUTABLE = find("dockerd");
+        final Path dir;
+        final Path sock;
+        final Path config;
+        final String namespace;
+        Process process;
+
+        PrivateDockerd(Path dir, Path sock) throws IOException {
+            this.dir = dir;
+            this.sock = sock;
+            this.config = Files.writeString(dir.resolve("daemon.json"), "{}\n");
+            this.namespace = "sshc-" + dir.getFileName().toString().replaceAll("[^A-Za-z0-9-]", "-").toLowerCase();
+        }
+
+        static String find(String name) {
+            List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+            dirs.addAll(List.of("/usr/sbin", "/usr/bin"));
+            for (String d : dirs) {
+                Path p = Path.of(d.isEmpty() ? "/" : d, name);
+                if (!d.isEmpty() && Files.isRegularFile(p) && Files.isExecutable(p)) {
+                    return p.toString();
+                }
+            }
+            return null;
+        }
+
+        void start() throws Exception {
+            process = new ProcessBuilder(EXECUTABLE, "-H", "unix://" + sock, "--data-root", dir.resolve("root").toString(),
+                    "--exec-root", dir.resolve("exec").toString(), "--pidfile", dir.resolve("docker.pid").toString(),
+                    "--config-file", config.toString(), "--bridge=none", "--iptables=false", "--ip6tables=false",
+                    "--containerd=" + CONTAINERD, "--containerd-namespace=" + namespace,
+                    "--containerd-plugins-namespace=" + namespace + "-plugins", "--log-level=warn")
+                    .directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("dockerd.log").toFile())).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+                    MiniHttp.Response r = MiniHttp.over(c, c).getAndClose("/_ping");
+                    if (r.status() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // starting
+                }
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new IllegalStateException("private dockerd did not start: "
+                            + Files.readString(dir.resolve("dockerd.log")));
+                }
+                Thread.sleep(100);
+            }
+        }
+
+        /** SIGTERM, then waits for dockerd to exit (it removes its socket and pidfile on the way out). */
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         }
