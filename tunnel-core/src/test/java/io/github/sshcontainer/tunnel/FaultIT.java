@@ -553,6 +553,7 @@ class FaultIT {
         Requirements.require("root".equals(System.getProperty("user.name")), "a private dockerd needs root");
         // a private dockerd uses the shared containerd (in a namespace of its own); ci/start-services.sh starts it
         Requirements.requireUnixSocket(PrivateDockerd.CONTAINERD);
+        boolean sharedBridge = Files.exists(Path.of("/sys/class/net/docker0"));
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-dk-");
         closeLater(() -> removePrivateDir(dir));
         Path sock = dir.resolve("docker.sock");
@@ -581,6 +582,8 @@ class FaultIT {
         assertEquals(200, get(t, "/_ping").status(), "the same tunnel works again");
         assertEquals(0, t.stats().reconnects(), "the SSH session was kept: " + t.stats());
         assertTrue(t.stats().failedOpens() >= 1, "the open while dockerd was down was counted: " + t.stats());
+        assertEquals(sharedBridge, Files.exists(Path.of("/sys/class/net/docker0")),
+                "the shared dockerd's bridge docker0 is left as it was");
     }
 
     /**
@@ -619,7 +622,9 @@ class FaultIT {
         }
 
         void start() throws Exception {
-            process = new ProcessBuilder(EXECUTABLE, "-H", "unix://" + sock, "--data-root", dir.resolve("root").toString(),
+            // in a network namespace of its own: with --bridge=none dockerd deletes the default bridge (docker0) it
+            // finds, which here would be the shared dockerd's; unshare execs dockerd, so destroy() still reaches it
+            process = new ProcessBuilder("unshare", "--net", "--", EXECUTABLE, "-H", "unix://" + sock, "--data-root", dir.resolve("root").toString(),
                     "--exec-root", dir.resolve("exec").toString(), "--pidfile", dir.resolve("docker.pid").toString(),
                     "--config-file", config.toString(), "--bridge=none", "--iptables=false", "--ip6tables=false",
                     "--containerd=" + CONTAINERD, "--containerd-namespace=" + namespace,
