@@ -88,8 +88,7 @@ class DelayRelayTest {
                 } catch (IOException reset) {
                     // also an end
                 }
-                assertThrows(IOException.class,
-                        () -> new Socket(InetAddress.getLoopbackAddress(), relay.port()).close());
+                // (not asserted: that a new connect to the old port fails — another process may take the port at once)
             }
         }
     }
