@@ -60,6 +60,9 @@ final class Soak {
     private final AtomicLong hung = new AtomicLong();
     private long t0;
     private volatile boolean workersDone;
+    private final AtomicReference<Sshd> sshd = new AtomicReference<>();
+    private volatile Path dir;
+    private boolean cleaned;
 
     Soak(Options options, PrintStream log) {
         this.options = options;
@@ -80,7 +83,12 @@ final class Soak {
             System.out.println(usage());
             return;
         }
-        Summary s = new Soak(o, System.err).run();
+        Soak soak = new Soak(o, System.err);
+        // Ctrl-C must not leave sshd running or the keys behind
+        Thread hook = new Thread(soak::cleanUp, "soak-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Summary s = soak.run();
+        Runtime.getRuntime().removeShutdownHook(hook);
         s.print(System.out);
         System.exit(s.passed() ? 0 : 1);
     }
@@ -142,12 +150,11 @@ final class Soak {
             throw new IllegalStateException("OpenSSH is needed: /usr/sbin/sshd, /usr/bin/ssh and /usr/bin/ssh-keygen"
                     + " (apt-get install openssh-server openssh-client)");
         }
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-soak-",
+        dir = Files.createTempDirectory(Path.of("/tmp"), "sshc-soak-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Map<String, String> machine = Harness.machine();
         machine.put("loadavg-start", loadavg());
         List<Restart> restarts = new ArrayList<>();
-        AtomicReference<Sshd> sshd = new AtomicReference<>();
         try (ServerProcess server = ServerProcess.start(dir.resolve("sink.sock"))) {
             Sshd.Keys keys = Sshd.Keys.generate(dir.resolve("keys"));
             sshd.set(Sshd.start(keys, "soak"));
@@ -188,7 +195,14 @@ final class Soak {
                     sshd.get().kill();
                     log.printf("soak: %6.1f s sshd killed%n", killedAt / 1e3);
                     Sshd.sleep(DOWN.toMillis());
-                    sshd.set(Sshd.startOn(keys, "soak", port));
+                    Sshd fresh = Sshd.startOn(keys, "soak", port);
+                    synchronized (this) {
+                        if (cleaned) { // Ctrl-C meanwhile
+                            fresh.close();
+                            throw new IOException("soak interrupted");
+                        }
+                        sshd.set(fresh);
+                    }
                     long upAt = now();
                     log.printf("soak: %6.1f s sshd up again%n", upAt / 1e3);
                     restarts.add(new Restart(killedAt, upAt, -1));
@@ -218,10 +232,19 @@ final class Soak {
                         threadsEnd);
             }
         } finally {
-            Sshd s = sshd.get();
-            if (s != null) {
-                s.close();
-            }
+            cleanUp();
+        }
+    }
+
+    /** Stops the sshd of the moment and deletes the private directory (keys, config, logs); idempotent. */
+    synchronized void cleanUp() {
+        cleaned = true;
+        Sshd s = sshd.getAndSet(null);
+        if (s != null) {
+            s.close();
+        }
+        if (dir != null && Files.exists(dir)) {
+            Harness.deleteTree(dir, log);
         }
     }
 
