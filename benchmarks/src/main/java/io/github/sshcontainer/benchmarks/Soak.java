@@ -226,6 +226,11 @@ final class Soak {
                 extra.removeAll(namesStart);
                 if (!extra.isEmpty()) {
                     log.println("soak: threads at the end that were not there at the start: " + extra);
+                    Thread.getAllStackTraces().forEach((t, stack) -> {
+                        if (t.getName().startsWith("Thread-") && stack.length > 0) {
+                            log.println("soak:   " + t.getName() + " at " + stack[Math.max(0, stack.length - 3)]);
+                        }
+                    });
                 }
                 return new Summary(machine, options, ok.get(), exceptions.get(), earlyEnds.get(), wrong.get(),
                         hung.get(), bytes.get(), withRecovery(restarts), List.copyOf(failures), fdStart, fdEnd, threadsStart,
