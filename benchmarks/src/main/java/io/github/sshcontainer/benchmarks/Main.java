@@ -17,6 +17,10 @@ public final class Main {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
+        if (args.length > 0 && args[0].equals("soak")) {
+            Soak.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         Config config;
         try {
             config = parse(args);
@@ -60,7 +64,8 @@ public final class Main {
                 + "] [--repeats N] [--stripes N] [--fleet N]\n"
                 + "  full (default): 1 GiB bulk, 8x128 MiB streams, 20k round trips, 2k opens, 1,000 concurrent,"
                 + " fleet of 100 sshd\n"
-                + "  --quick: 256 MiB bulk, fleet of 3; --tiny: a smoke run (MiB sizes)";
+                + "  --quick: 256 MiB bulk, fleet of 3; --tiny: a smoke run (MiB sizes)\n"
+                + "   or: java -jar benchmarks.jar soak [--minutes 5] [--restart-every 60] [--workers 16]";
     }
 
     /** The configuration the arguments ask for; null for --help. */

@@ -45,41 +45,49 @@ final class Sshd implements AutoCloseable {
         }
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            int port = freePort();
-            Path config = keys.dir().resolve("sshd_config-" + name);
-            Files.writeString(config, String.join("\n", List.of(
-                    "Port " + port,
-                    "ListenAddress " + HOST,
-                    "HostKey " + keys.hostKey(),
-                    "AuthorizedKeysFile " + keys.authorizedKeys(),
-                    "PidFile none",
-                    "StrictModes no",
-                    "PasswordAuthentication no",
-                    "KbdInteractiveAuthentication no",
-                    "UsePAM no",
-                    "PermitRootLogin yes",
-                    "AllowStreamLocalForwarding yes",
-                    "AllowTcpForwarding yes",
-                    "UseDNS no",
-                    "MaxStartups 200",
-                    "LogLevel ERROR")) + "\n", StandardCharsets.UTF_8);
-            Process p = new ProcessBuilder(SSHD, "-D", "-e", "-f", config.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(Redirect.appendTo(keys.dir().resolve("sshd-" + name + ".log").toFile()))
-                    .redirectInput(Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (p.isAlive() && System.nanoTime() < deadline && !accepts(port)) {
-                sleep(5);
+            try {
+                return startOn(keys, name, freePort());
+            } catch (IOException e) {
+                last = e;
             }
-            if (p.isAlive() && accepts(port)) {
-                return new Sshd(keys, port, p);
-            }
-            p.destroyForcibly();
-            last = new IOException("sshd " + name + " did not listen on port " + port + "; see "
-                    + keys.dir().resolve("sshd-" + name + ".log"));
         }
         throw last;
+    }
+
+    /** Starts one sshd on {@code port} (e.g. the port of one that was killed), with the same keys. */
+    static Sshd startOn(Keys keys, String name, int port) throws IOException {
+        Path config = keys.dir().resolve("sshd_config-" + name);
+        Files.writeString(config, String.join("\n", List.of(
+                "Port " + port,
+                "ListenAddress " + HOST,
+                "HostKey " + keys.hostKey(),
+                "AuthorizedKeysFile " + keys.authorizedKeys(),
+                "PidFile none",
+                "StrictModes no",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "PermitRootLogin yes",
+                "AllowStreamLocalForwarding yes",
+                "AllowTcpForwarding yes",
+                "UseDNS no",
+                "MaxStartups 200",
+                "LogLevel ERROR")) + "\n", StandardCharsets.UTF_8);
+        Process p = new ProcessBuilder(SSHD, "-D", "-e", "-f", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(keys.dir().resolve("sshd-" + name + ".log").toFile()))
+                .redirectInput(Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (p.isAlive() && System.nanoTime() < deadline && !accepts(port)) {
+            sleep(5);
+        }
+        if (p.isAlive() && accepts(port)) {
+            return new Sshd(keys, port, p);
+        }
+        p.destroyForcibly();
+        throw new IOException("sshd " + name + " did not listen on port " + port + "; see "
+                + keys.dir().resolve("sshd-" + name + ".log"));
     }
 
     int port() {
@@ -102,6 +110,21 @@ final class Sshd implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         process.destroyForcibly();
+    }
+
+    /**
+     * SIGKILL to the listener and to every process it forked (the per-connection sshd processes): a crash, not a
+     * shutdown. Waits until the listener is gone.
+     */
+    void kill() {
+        List<ProcessHandle> children = process.descendants().collect(java.util.stream.Collectors.toList());
+        process.destroyForcibly();
+        children.forEach(ProcessHandle::destroyForcibly);
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static int freePort() throws IOException {
