@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
@@ -38,10 +34,10 @@ class DockerExampleIT {
             Path knownHosts = tmp.resolve("known_hosts");
             sshd.writeKnownHosts(knownHosts);
             // no path in the target: the adapter's default, /var/run/docker.sock
-            Result r = run("-i", sshd.clientKey().toString(), "--known-hosts", knownHosts.toString(),
+            ExampleRun.Result r = run("-i", sshd.clientKey().toString(), "--known-hosts", knownHosts.toString(),
                     "--ssh-config", "none", "ssh://" + sshd.user() + "@" + sshd.host() + ":" + sshd.port());
-            assertEquals(0, r.exit, r::toString);
-            List<String> lines = r.stdout.lines().toList();
+            assertEquals(0, r.exit(), r::toString);
+            List<String> lines = r.stdout().lines().toList();
             assertTrue(Pattern.matches("Docker \\S+ \\(API 1\\.\\d+\\) on linux/\\S+", lines.get(0)), r::toString);
             assertEquals("Containers:", lines.get(1), r::toString);
             assertEquals("busybox echo ok: ok", lines.get(lines.size() - 1), r::toString);
@@ -50,31 +46,14 @@ class DockerExampleIT {
 
     @Test
     void withoutATargetItSaysHowToUseIt() throws Exception {
-        Result r = run("--ssh-config", "none");
-        assertEquals(2, r.exit, r::toString);
-        assertTrue(r.stderr.contains("usage: DockerExample"), r::toString);
-    }
-
-    record Result(int exit, String stdout, String stderr) {
+        ExampleRun.Result r = run("--ssh-config", "none");
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("usage: DockerExample"), r::toString);
     }
 
     /** {@code java -cp <this test's class path> DockerExample ARGS}, without an ssh-agent. */
-    Result run(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("java.class.path"), DockerExample.class.getName()));
-        command.addAll(List.of(args));
-        Path out = tmp.resolve("stdout");
-        Path err = tmp.resolve("stderr");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().remove("SSH_AUTH_SOCK");
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("DockerExample did not end in 120 s; stderr: " + Files.readString(err));
-        }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+    ExampleRun.Result run(String... args) throws IOException, InterruptedException {
+        return ExampleRun.run(DockerExample.class, tmp, List.of(args));
     }
 
     static boolean registryAnswers() {
