@@ -34,8 +34,12 @@ public final class RemoteFiles {
      *         larger than {@code maxBytes}
      */
     public byte[] read(String path, int maxBytes) throws IOException {
-        byte[] out = run("cat -- " + quote(path), maxBytes);
-        return out;
+        // a task's output file is written by the shim's copy of the task's pipes, which may still be running when
+        // the task's exit has been reported: wait (at most 3 s) until the file's size holds still for 100 ms
+        String settle = "f=" + quote(path) + "; p=x; i=0; while [ $i -lt 30 ]; do"
+                + " n=$(stat -c %s -- \"$f\" 2>/dev/null || echo none); [ \"$n\" = \"$p\" ] && break;"
+                + " p=$n; i=$((i+1)); sleep 0.1; done; ";
+        return run(settle + "cat -- \"$f\"", maxBytes);
     }
 
     /** Removes the remote file {@code path} (no error when it is not there). */
