@@ -318,7 +318,19 @@ class SecurityIT {
     /** Opens each channel type toward the client and records "opened" or "refused: why". */
     static void attack(ServerSession session, Map<String, String> results, java.util.concurrent.CountDownLatch done) {
         try {
-            ConnectionService service = session.getService(ConnectionService.class);
+            // "Authenticated" comes just before the server session switches to its connection service: wait for it
+            ConnectionService service = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (service == null) {
+                try {
+                    service = session.getService(ConnectionService.class);
+                } catch (IllegalStateException notYet) {
+                    if (System.nanoTime() > deadline) {
+                        throw notYet;
+                    }
+                    Thread.sleep(10);
+                }
+            }
             for (String type : List.of("auth-agent@openssh.com", "auth-agent", "x11", "forwarded-tcpip",
                     "forwarded-streamlocal@openssh.com", "session")) {
                 HostileChannel channel = new HostileChannel(type);
