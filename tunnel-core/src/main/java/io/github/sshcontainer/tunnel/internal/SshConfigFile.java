@@ -358,7 +358,8 @@ public final class SshConfigFile implements HostConfigEntryResolver {
         return positive;
     }
 
-    private static boolean glob(String pattern, String s) {
+    /** OpenSSH's host pattern match: {@code *} = any run of characters, {@code ?} = exactly one character. */
+    public static boolean glob(String pattern, String s) {
         int p = 0;
         int i = 0;
         int starP = -1;

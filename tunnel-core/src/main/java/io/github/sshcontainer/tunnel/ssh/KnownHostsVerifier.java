@@ -40,6 +40,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import io.github.sshcontainer.tunnel.internal.SshConfigFile;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
@@ -863,7 +864,7 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
             boolean positive = false;
             for (String p : patterns) {
                 boolean negated = p.startsWith("!");
-                if (glob(negated ? p.substring(1) : p, name)) {
+                if (SshConfigFile.glob(negated ? p.substring(1) : p, name)) {
                     if (negated) {
                         return false;
                     }
@@ -874,31 +875,6 @@ public final class KnownHostsVerifier implements ServerKeyVerifier {
         }
     }
 
-    /** {@code *} = any run of characters, {@code ?} = exactly one character. */
-    static boolean glob(String pattern, String s) {
-        int p = 0;
-        int i = 0;
-        int starP = -1;
-        int starI = 0;
-        while (i < s.length()) {
-            if (p < pattern.length() && (pattern.charAt(p) == '?' || pattern.charAt(p) == s.charAt(i))) {
-                p++;
-                i++;
-            } else if (p < pattern.length() && pattern.charAt(p) == '*') {
-                starP = p++;
-                starI = i;
-            } else if (starP >= 0) {
-                p = starP + 1;
-                i = ++starI;
-            } else {
-                return false;
-            }
-        }
-        while (p < pattern.length() && pattern.charAt(p) == '*') {
-            p++;
-        }
-        return p == pattern.length();
-    }
 
     /**
      * Java spells IPv6 addresses in full ({@code 0:0:0:0:0:0:0:1}); OpenSSH writes the RFC 5952 form ({@code ::1}).

@@ -304,13 +304,13 @@ class KnownHostsVerifierTest {
 
     @Test
     void globMatcher() {
-        assertTrue(KnownHostsVerifier.glob("*", ""));
-        assertTrue(KnownHostsVerifier.glob("a*b*c", "axxbyyc"));
-        assertTrue(KnownHostsVerifier.glob("a*b*c", "abbbc"));
-        assertFalse(KnownHostsVerifier.glob("a*b*c", "abcd"));
-        assertTrue(KnownHostsVerifier.glob("?", "x"));
-        assertFalse(KnownHostsVerifier.glob("?", ""));
-        assertFalse(KnownHostsVerifier.glob("abc", "ab"));
+        assertTrue(io.github.sshcontainer.tunnel.internal.SshConfigFile.glob("*", ""));
+        assertTrue(io.github.sshcontainer.tunnel.internal.SshConfigFile.glob("a*b*c", "axxbyyc"));
+        assertTrue(io.github.sshcontainer.tunnel.internal.SshConfigFile.glob("a*b*c", "abbbc"));
+        assertFalse(io.github.sshcontainer.tunnel.internal.SshConfigFile.glob("a*b*c", "abcd"));
+        assertTrue(io.github.sshcontainer.tunnel.internal.SshConfigFile.glob("?", "x"));
+        assertFalse(io.github.sshcontainer.tunnel.internal.SshConfigFile.glob("?", ""));
+        assertFalse(io.github.sshcontainer.tunnel.internal.SshConfigFile.glob("abc", "ab"));
     }
 
     @Test
