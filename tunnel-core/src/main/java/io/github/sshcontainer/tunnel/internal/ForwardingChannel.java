@@ -16,12 +16,13 @@ import org.apache.sshd.common.util.threads.ThreadUtils;
 
 /**
  * One SSH channel to a {@link RemoteEndpoint}: {@code direct-streamlocal@openssh.com} for a unix socket,
- * {@code direct-tcpip} for a TCP address. Outbound bytes go through {@link #getAsyncIn()}; inbound bytes and the
+ * {@code direct-tcpip} for a TCP address. Outbound bytes go through {@link #writer()}; inbound bytes and the
  * remote EOF are pushed to a {@link ChannelEvents} without an intermediate stream, and the window is reopened only
  * when the receiver says it has passed them on.
  */
 public class ForwardingChannel extends AsyncCapableClientChannel {
     private final RemoteEndpoint endpoint;
+    private final ChannelWriter writer = new ChannelWriter(this);
     private volatile ChannelEvents events;
     private volatile boolean detached;
 
@@ -126,8 +127,24 @@ public class ForwardingChannel extends AsyncCapableClientChannel {
         });
     }
 
+    /**
+     * Ends the channel now, dropping bytes not yet sent, and still tells the server. (MINA's immediate close sends no
+     * {@code SSH_MSG_CHANNEL_CLOSE}: sshd would keep the remote socket open until the session ends.)
+     */
+    public void abort() {
+        if (getAsyncIn() != null) {
+            getAsyncIn().close(true); // fails a write stuck on the window, so the graceful close below does not wait
+        }
+        close(false);
+    }
+
+    /** Outbound bytes: queued, and written one after another by MINA's I/O threads. */
+    public ChannelWriter writer() {
+        return writer;
+    }
+
     /** Sends an SSH EOF (local half-close) once all queued outbound data is written. */
     public void shutdownOutput() {
-        getAsyncIn().close(false);
+        writer.shutdownOutput();
     }
 }

@@ -9,13 +9,11 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 import io.github.sshcontainer.tunnel.TunnelConnection;
-import org.apache.sshd.common.io.IoWriteFuture;
-import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
  * A {@link TunnelConnection} backed directly by a {@link ForwardingChannel}: inbound chunks are queued as they
- * arrive (bounded by the SSH window, which reopens as the reader consumes them); writes go to the channel's async
- * stream and wait for completion, so the caller's array is never copied on the way out.
+ * arrive (bounded by the SSH window, which reopens as the reader consumes them); writes are copied into the
+ * channel's {@link ChannelWriter} and leave while the caller goes on (it waits only when a megabyte is queued).
  */
 public final class InProcessConnection implements TunnelConnection, ChannelEvents {
     private final StatsCounter stats;
@@ -115,7 +113,7 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
             chunks.clear();
             notifyAll();
         }
-        channel.close(false);
+        channel.writer().closeAfterQueue();
         uncount();
     }
 
@@ -185,20 +183,13 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
             return;
         }
         synchronized (writeLock) {
-            if (channel.isClosing() || channel.isEofSent()) {
-                throw new IOException("cannot write: the connection is " + (channel.isEofSent() ? "shut down for output"
-                        : "closed"));
+            if (channel.isClosing()) {
+                throw new IOException("cannot write: the connection is closed");
             }
-            IoWriteFuture f = channel.getAsyncIn().writeBuffer(new ByteArrayBuffer(b, off, len));
-            while (!f.await(1, TimeUnit.SECONDS)) {
-                if (channel.isClosed()) {
-                    throw new IOException("connection lost while writing to " + channel.endpoint());
-                }
-            }
-            if (!f.isWritten()) {
-                Throwable t = f.getException();
-                throw new IOException("write to " + channel.endpoint() + " failed: " + (t == null ? "channel closed" : t),
-                        t);
+            ChannelWriter writer = channel.writer();
+            // a copy: the bytes leave after this returns, while the caller goes on
+            if (!writer.add(java.util.Arrays.copyOfRange(b, off, off + len))) {
+                writer.awaitRoom();
             }
             stats.toRemote(len);
         }

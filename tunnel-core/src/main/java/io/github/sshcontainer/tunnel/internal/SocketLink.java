@@ -7,17 +7,14 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
-import org.apache.sshd.common.io.IoWriteFuture;
-import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
-import org.apache.sshd.common.util.threads.ThreadUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Joins one accepted local socket to one SSH channel without a thread of its own.
  * <ul>
- * <li>local → remote: the loop reads into its shared buffer, copies what it read, stops reading, hands the bytes to the channel's async stream
- * and reads again when that write completes — one write in flight, back-pressure from the SSH window;</li>
+ * <li>local → remote: the loop reads into its shared buffer and queues a copy of what it read on the channel's
+ * {@link ChannelWriter}; it stops reading while a megabyte waits there (back-pressure from the SSH window);</li>
  * <li>remote → local: bytes are written straight to the socket on MINA's thread; what the socket cannot take now is
  * queued and flushed when it becomes writable, and the SSH window reopens only for bytes actually written;</li>
  * <li>EOF passes through both ways as a half-close; the link ends when both directions ended or either side
@@ -54,7 +51,7 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
     void start() {
         synchronized (this) {
             if (closed) {
-                channel.close(true);
+                channel.abort();
                 return;
             }
         }
@@ -88,32 +85,29 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
         if (n == 0) {
             return;
         }
-        key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
         if (n < 0) {
+            key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
             localEof = true;
             channel.shutdownOutput();
             finishIfDone();
             return;
         }
         stats.toRemote(n);
-        // a copy of just what was read: the SSH stream holds it until the write completes
-        ByteArrayBuffer chunk = new ByteArrayBuffer(Arrays.copyOf(readBuffer.array(), n), 0, n);
-        IoWriteFuture written;
+        LOG.trace("{} bytes to the channel", n);
+        ChannelWriter writer = channel.writer();
+        boolean room;
         try {
-            written = ThreadUtils.runAsInternal(chunk, b -> channel.getAsyncIn().writeBuffer(b));
+            // a copy of just what was read: the writer holds it until it is sent
+            room = writer.add(Arrays.copyOf(readBuffer.array(), n));
         } catch (IOException e) {
             abort(e);
             return;
         }
-        LOG.trace("{} bytes to the channel", n);
-        written.addListener(f -> loop.execute(() -> {
-            LOG.trace("write of {} bytes done: {}", n, f.isWritten());
-            if (f.isWritten()) {
-                resumeReading();
-            } else {
-                abort(f.getException() != null ? f.getException() : new IOException("SSH write failed"));
-            }
-        }));
+        if (!room) {
+            // a megabyte waits to be sent: stop reading until it has gone down (back-pressure from the SSH window)
+            key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+            writer.whenRoom(() -> loop.execute(this::resumeReading));
+        }
     }
 
     private void resumeReading() {
@@ -251,7 +245,7 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
     public void abort(Throwable cause) {
         LOG.debug("local connection ends: {}", cause.toString());
         if (channel != null) {
-            channel.close(true);
+            channel.abort();
         }
         closeLocal();
     }

@@ -1,0 +1,258 @@
+package io.github.sshcontainer.tunnel.internal;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.sshd.common.io.IoWriteFuture;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.threads.ThreadUtils;
+
+/**
+ * The outbound side of one channel: a bounded queue in front of MINA's async stream, which takes one write at a
+ * time.
+ *
+ * <p>Producers (an application thread, the pump loop) queue chunks and carry on while earlier ones are encrypted and
+ * sent; each completed write starts the next one on MINA's I/O thread. Waiting for every write instead cost two
+ * thread switches per 32 KiB packet, which on two cores was most of a bulk upload's time. Producers are held back
+ * while more than {@link #HIGH_WATER} bytes wait (the SSH window already bounds what is in flight beyond that), and
+ * small chunks that queued up meanwhile leave together, in one SSH packet.
+ *
+ * <p>Like a socket's send buffer: a failed write is reported by the next {@link #add}; a half-close or close
+ * requested with bytes still queued happens after they are sent.
+ */
+public final class ChannelWriter {
+    /** Bytes queued before producers wait. */
+    static final int HIGH_WATER = 1 << 20;
+    /** Queued chunks smaller than this are merged into one write (one SSH packet). */
+    private static final int MERGE_LIMIT = 32 * 1024;
+    /** How long a close waits for queued bytes to leave (like a socket's linger time). */
+    static final java.time.Duration CLOSE_LINGER = java.time.Duration.ofSeconds(10);
+
+    private final ForwardingChannel channel;
+    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private long queued;
+    private boolean writing;
+    private boolean eofAfterQueue;
+    private boolean closeAfterQueue;
+    private IOException failure;
+    private Runnable onRoom;
+
+    ChannelWriter(ForwardingChannel channel) {
+        this.channel = channel;
+    }
+
+    /**
+     * Queues {@code chunk}, which the writer owns from now on.
+     *
+     * @return whether there is room for more; if not, wait with {@link #awaitRoom} or {@link #whenRoom}
+     * @throws IOException an earlier write failed, or output was shut down
+     */
+    public boolean add(byte[] chunk) throws IOException {
+        boolean start;
+        synchronized (this) {
+            check();
+            queue.add(chunk);
+            queued += chunk.length;
+            start = !writing;
+            writing = true;
+        }
+        if (start) {
+            pump();
+        }
+        synchronized (this) {
+            return queued < HIGH_WATER;
+        }
+    }
+
+    /** Blocks while the queue is above the high-water mark. */
+    public void awaitRoom() throws IOException {
+        synchronized (this) {
+            while (queued >= HIGH_WATER) {
+                check();
+                if (channel.isClosed()) {
+                    throw new IOException("connection lost while writing to " + channel.endpoint());
+                }
+                try {
+                    wait(TimeUnit.SECONDS.toMillis(1));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while writing to the tunnel");
+                }
+            }
+            check();
+        }
+    }
+
+    /** Runs {@code r} once, when the queue is below the high-water mark (now, if it is). */
+    public void whenRoom(Runnable r) {
+        synchronized (this) {
+            if (queued >= HIGH_WATER && failure == null) {
+                onRoom = r;
+                return;
+            }
+        }
+        r.run();
+    }
+
+    /** Sends an SSH EOF once everything queued is written. */
+    public void shutdownOutput() {
+        boolean now;
+        synchronized (this) {
+            eofAfterQueue = true;
+            now = !writing;
+        }
+        if (now) {
+            channel.getAsyncIn().close(false);
+        }
+    }
+
+    /**
+     * Closes the channel gracefully once everything queued is written; if that takes longer than
+     * {@link #CLOSE_LINGER} (the far end stopped reading), aborts it and the rest is dropped.
+     */
+    public void closeAfterQueue() {
+        boolean now;
+        synchronized (this) {
+            closeAfterQueue = true;
+            now = !writing;
+            notifyAll(); // a producer waiting for room fails now
+        }
+        if (now) {
+            channel.close(false);
+        } else {
+            java.util.concurrent.CompletableFuture.delayedExecutor(CLOSE_LINGER.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(() -> {
+                        if (!channel.isClosed()) {
+                            channel.abort();
+                        }
+                    });
+        }
+    }
+
+    /** Bytes queued and not yet written. */
+    public synchronized long queued() {
+        return queued;
+    }
+
+    private void check() throws IOException {
+        if (failure != null) {
+            throw new IOException(failure.getMessage(), failure);
+        }
+        if (eofAfterQueue || closeAfterQueue) {
+            throw new IOException("cannot write: the connection is " + (closeAfterQueue ? "closed" : "shut down for output"));
+        }
+    }
+
+    /** Writes queued chunks until the queue is empty or a write is still in progress; then its listener goes on. */
+    private void pump() {
+        while (true) {
+            byte[] next;
+            boolean close;
+            boolean eof;
+            synchronized (this) {
+                next = takeNext();
+                close = next == null && closeAfterQueue;
+                eof = next == null && eofAfterQueue;
+                if (next == null) {
+                    writing = false;
+                }
+            }
+            if (next == null) {
+                // what waited for the queue to drain: a close, or a half-close
+                if (close) {
+                    channel.close(false);
+                } else if (eof) {
+                    channel.getAsyncIn().close(false);
+                }
+                return;
+            }
+            IoWriteFuture f;
+            try {
+                f = ThreadUtils.runAsInternal(new ByteArrayBuffer(next), b -> channel.getAsyncIn().writeBuffer(b));
+            } catch (IOException | RuntimeException e) {
+                failed(e instanceof IOException io ? io : new IOException(e.toString(), e));
+                return;
+            }
+            if (!f.isDone()) {
+                f.addListener(done -> {
+                    if (written(done, next.length)) {
+                        pump();
+                    }
+                });
+                return;
+            }
+            if (!written(f, next.length)) {
+                return;
+            }
+        }
+    }
+
+    /** The next chunk, with small queued chunks behind it merged in; null if the queue is empty. */
+    private byte[] takeNext() {
+        byte[] head = queue.poll();
+        if (head == null || head.length >= MERGE_LIMIT || queue.isEmpty()
+                || queue.peek().length + head.length > MERGE_LIMIT) {
+            return head;
+        }
+        int total = head.length;
+        int count = 0;
+        for (byte[] c : queue) {
+            if (total + c.length > MERGE_LIMIT) {
+                break;
+            }
+            total += c.length;
+            count++;
+        }
+        byte[] merged = java.util.Arrays.copyOf(head, total);
+        int at = head.length;
+        for (int i = 0; i < count; i++) {
+            byte[] c = queue.poll();
+            System.arraycopy(c, 0, merged, at, c.length);
+            at += c.length;
+        }
+        return merged;
+    }
+
+    /** Accounts for a finished write; false if it failed (the chain stops). */
+    private boolean written(IoWriteFuture f, int length) {
+        if (!f.isWritten()) {
+            Throwable t = f.getException();
+            failed(new IOException("write to " + channel.endpoint() + " failed: " + (t == null ? "channel closed" : t),
+                    t));
+            return false;
+        }
+        Runnable room = null;
+        synchronized (this) {
+            queued -= length;
+            if (queued < HIGH_WATER) {
+                room = onRoom;
+                onRoom = null;
+                notifyAll();
+            }
+        }
+        if (room != null) {
+            room.run();
+        }
+        return true;
+    }
+
+    private void failed(IOException e) {
+        Runnable room;
+        synchronized (this) {
+            if (failure == null) {
+                failure = e;
+            }
+            queued = 0;
+            queue.clear();
+            writing = false;
+            room = onRoom;
+            onRoom = null;
+            notifyAll();
+        }
+        if (room != null) {
+            room.run();
+        }
+    }
+}
