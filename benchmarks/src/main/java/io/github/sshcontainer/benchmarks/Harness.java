@@ -39,6 +39,8 @@ final class Harness implements AutoCloseable {
     private final Map<String, List<Contender>> byCipher = new LinkedHashMap<>();
     private Contender striped;
     private Report report;
+    private final CpuMeter cpu = new CpuMeter();
+    private final List<OpenSshForward> openSsh = new ArrayList<>();
     private boolean closed;
 
     /** Measures one sample. */
@@ -72,6 +74,10 @@ final class Harness implements AutoCloseable {
         toClose.add(sshd);
         knownHosts = keys.knownHosts("main", sshd.port());
         startContenders();
+        cpu.group("client", () -> java.util.stream.Stream.concat(java.util.stream.Stream.of(ProcessHandle.current()),
+                        openSsh.stream().map(OpenSshForward::handle)))
+                .group("sshd", sshd::processes)
+                .group("far end", () -> java.util.stream.Stream.of(server.handle()));
 
         if (config.runs("bulk")) {
             bulk();
@@ -104,7 +110,9 @@ final class Harness implements AutoCloseable {
             SshConnector connector = SshConnector.create(ColdStart.options(sshd.keys(), knownHosts, cipher));
             toClose.add(connector);
             List<Contender> list = new ArrayList<>();
-            list.add(closing(OpenSshForward.start(sshd, knownHosts, remotes, cipher, dir)));
+            OpenSshForward forward = closing(OpenSshForward.start(sshd, knownHosts, remotes, cipher, dir));
+            openSsh.add(forward);
+            list.add(forward);
             list.add(closing(new Contender.OursSocket(connector, target, remotes, cipher)));
             list.add(closing(new Contender.OursInProcess(connector, target, remotes, cipher, 1)));
             byCipher.put(cipher, list);
@@ -134,6 +142,7 @@ final class Harness implements AutoCloseable {
     /** Each repeat runs every contender once, in order: A B C A B C. */
     private List<Result> alternate(String workload, List<Contender> contenders, String unit, boolean higherIsBetter,
             int repeats, Measure warmUp, Measure measure) {
+        contenders = contenders.stream().filter(config::runs).toList();
         List<Result> results = new ArrayList<>();
         for (Contender c : contenders) {
             Result r = new Result(workload, c, unit, higherIsBetter);
@@ -157,7 +166,9 @@ final class Harness implements AutoCloseable {
                 }
                 contenders.forEach(Contender::quiesce);
                 try {
+                    CpuMeter.Snapshot before = cpu.snapshot();
                     double v = measure.sample(contenders.get(i), r);
+                    cpu.coresSince(before).forEach((group, cores) -> r.noteMedian("cpu " + group, cores));
                     r.add(v);
                     r.checked();
                     log.printf("  %-22s %-22s %10s %s%n", workload, r.contender, Report.num(v), unit);

@@ -3,6 +3,7 @@ package io.github.sshcontainer.benchmarks;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -62,6 +63,7 @@ public final class Main {
     static String usage() {
         return "usage: java -jar benchmarks.jar [--quick | --tiny] [--only " + String.join(",", Config.WORKLOADS)
                 + "] [--repeats N] [--stripes N] [--fleet N]\n"
+                + "       [--contenders direct,openssh,ours-socket,ours-inproc,ours-striped]  (label prefixes; for profiling)\n"
                 + "  full (default): 1 GiB bulk, 8x128 MiB streams, 20k round trips, 2k opens, 1,000 concurrent,"
                 + " fleet of 100 sshd\n"
                 + "  --quick: 256 MiB bulk, fleet of 3; --tiny: a smoke run (MiB sizes)\n"
@@ -75,6 +77,7 @@ public final class Main {
         Integer repeats = null;
         Integer stripes = null;
         Integer fleet = null;
+        List<String> contenders = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick":
@@ -95,6 +98,9 @@ public final class Main {
                 case "--fleet":
                     fleet = number(args, ++i, "--fleet");
                     break;
+                case "--contenders":
+                    contenders = Arrays.asList(value(args, ++i, "--contenders").split(","));
+                    break;
                 case "-h":
                 case "--help":
                     return null;
@@ -113,6 +119,9 @@ public final class Main {
         }
         if (fleet != null) {
             c = c.withFleet(fleet);
+        }
+        if (contenders != null) {
+            c = c.withContenders(contenders);
         }
         return c;
     }

@@ -23,6 +23,11 @@ final class OpenSshForward extends Contender {
         this.locals = locals;
     }
 
+    /** The {@code ssh} process, for CPU accounting. */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     /**
      * Starts {@code ssh -L} for every remote path and waits until each local socket accepts a connection.
      *

@@ -33,6 +33,11 @@ final class ServerProcess implements AutoCloseable {
         return new ServerProcess(p, socket);
     }
 
+    /** The child JVM, for CPU accounting. */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     Path socket() {
         return socket;
     }

@@ -90,6 +90,11 @@ final class Sshd implements AutoCloseable {
                 + keys.dir().resolve("sshd-" + name + ".log"));
     }
 
+    /** The listener and every process it forked (one per connection), for CPU accounting. */
+    java.util.stream.Stream<ProcessHandle> processes() {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()), process.descendants());
+    }
+
     int port() {
         return port;
     }

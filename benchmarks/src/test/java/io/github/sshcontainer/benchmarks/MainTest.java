@@ -30,6 +30,26 @@ class MainTest {
     }
 
     @Test
+    void contendersAreChosenByTheirLabelsStart() {
+        Config c = Main.parse(new String[] {"--tiny", "--contenders", "ours-inproc,openssh aes"});
+        assertTrue(c.runs(contender("ours-inproc", Ciphers.AES_GCM)));
+        assertTrue(c.runs(contender("ours-inproc", Ciphers.CHACHA)));
+        assertTrue(c.runs(contender("openssh", Ciphers.AES_GCM)));
+        assertTrue(!c.runs(contender("openssh", Ciphers.CHACHA)));
+        assertTrue(!c.runs(new Contender.Direct(java.util.Map.of())));
+        assertTrue(Main.parse(new String[] {"--tiny"}).runs(new Contender.Direct(java.util.Map.of())), "all by default");
+    }
+
+    private static Contender contender(String name, String cipher) {
+        return new Contender(name, cipher) {
+            @Override
+            Conn connect(Remote remote) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Main.parse(new String[] {"--only", "bulk,nope"}));
