@@ -18,6 +18,7 @@ import java.util.Set;
 import io.github.sshcontainer.tunnel.internal.KeyPassphrases;
 import io.github.sshcontainer.tunnel.internal.ProxyCommand;
 import io.github.sshcontainer.tunnel.internal.QuickAckIo;
+import io.github.sshcontainer.tunnel.internal.SelectorTransport;
 import io.github.sshcontainer.tunnel.internal.SshConfigFile;
 import io.github.sshcontainer.tunnel.ssh.KnownHostsVerifier;
 import io.github.sshcontainer.tunnel.ssh.AuthMethodsRecorder;
@@ -89,7 +90,8 @@ public final class SshConnector implements AutoCloseable {
             throw new SshTunnelException(Failure.USAGE, e.getMessage(), e);
         }
         SshClient client = SshClient.setUpDefaultClient();
-        client.setIoServiceFactoryFactory(new QuickAckIo());
+        // opt-in (-Dsshcontainer.transport=selector): one selector thread instead of NIO2's hand-offs
+        client.setIoServiceFactoryFactory(SelectorTransport.requested() ? new SelectorTransport() : new QuickAckIo());
         client.setCipherFactoriesNameList(String.join(",", options.ciphers()));
         // like OpenSSH 8.8+: no SHA-1 signatures (ssh-rsa) for host keys or our RSA keys; rsa-sha2-256/512 instead
         client.setSignatureFactoriesNames(client.getSignatureFactoriesNames().stream()
