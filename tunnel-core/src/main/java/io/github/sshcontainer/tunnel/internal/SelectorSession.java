@@ -204,7 +204,13 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
             }
         }
         if (failure != null) {
-            exceptionCaught(failure);
+            // reported from the loop, after the caller is done: like NIO2, whose failed writes complete later. (A
+            // session must not vanish inside MINA's sessionCreated, whose first write can fail at once on loopback
+            // when the server has already closed the connection.)
+            IOException cause = failure;
+            if (!loop.execute(() -> exceptionCaught(cause))) {
+                close(true);
+            }
             return AbstractIoWriteFuture.fulfilled(remoteAddress, failure);
         }
         if (first) {
