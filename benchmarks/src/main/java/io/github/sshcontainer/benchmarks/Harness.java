@@ -168,7 +168,13 @@ final class Harness implements AutoCloseable {
                 try {
                     CpuMeter.Snapshot before = cpu.snapshot();
                     double v = measure.sample(contenders.get(i), r);
-                    cpu.coresSince(before).forEach((group, cores) -> r.noteMedian("cpu " + group, cores));
+                    CpuMeter.Usage used = cpu.since(before);
+                    used.cores().forEach((group, cores) -> r.noteMedian("cpu " + group, cores));
+                    if (unit.endsWith("/s") && v > 0) {
+                        // e.g. client switches per rt: thread hand-offs are what a round trip costs beyond the wire
+                        r.noteMedian("client switches per " + unit.substring(0, unit.length() - 2),
+                                used.switches().get("client") / (v * used.seconds()));
+                    }
                     r.add(v);
                     r.checked();
                     log.printf("  %-22s %-22s %10s %s%n", workload, r.contender, Report.num(v), unit);
@@ -186,7 +192,9 @@ final class Harness implements AutoCloseable {
         all.add(direct);
         byCipher.values().forEach(all::addAll);
         long n = config.bulkBytes();
-        long warm = Math.min(n, 128L << 20);
+        // long enough for C2 to finish compiling the hot path (a few seconds on two cores): a steady state, as in a
+        // long-lived JVM; 128 MiB was not, and its last compilations fell into the timed runs
+        long warm = Math.min(n, 512L << 20);
         String size = mib(n);
         alternate("1 bulk up " + size, all, "MiB/s", true, config.repeats(),
                 (c, r) -> Transfers.bulk(c, warm, true), (c, r) -> Transfers.bulk(c, n, true));
@@ -198,10 +206,11 @@ final class Harness implements AutoCloseable {
         int s = config.streams();
         long each = config.streamBytes();
         String what = s + "×" + mib(each);
-        alternate("2 parallel up " + what, gcm(true), "MiB/s", true, config.repeats(), null,
-                (c, r) -> Transfers.parallel(c, s, each, true));
-        alternate("2 parallel down " + what, gcm(true), "MiB/s", true, config.repeats(), null,
-                (c, r) -> Transfers.parallel(c, s, each, false));
+        long warm = Math.min(each, 32L << 20);
+        alternate("2 parallel up " + what, gcm(true), "MiB/s", true, config.repeats(),
+                (c, r) -> Transfers.parallel(c, s, warm, true), (c, r) -> Transfers.parallel(c, s, each, true));
+        alternate("2 parallel down " + what, gcm(true), "MiB/s", true, config.repeats(),
+                (c, r) -> Transfers.parallel(c, s, warm, false), (c, r) -> Transfers.parallel(c, s, each, false));
     }
 
     private void roundTrips() {

@@ -20,7 +20,7 @@ class CpuMeterTest {
                     .group("idle", () -> Stream.of(idle.toHandle()));
             CpuMeter.Snapshot start = meter.snapshot();
             Thread.sleep(1_500);
-            Map<String, Double> cores = meter.coresSince(start);
+            Map<String, Double> cores = meter.since(start).cores();
             assertEquals(List.of("busy", "idle"), List.copyOf(cores.keySet()), "groups in the order they were added");
             assertTrue(cores.get("busy") > 0.3, "a spinning shell used " + cores.get("busy") + " cores");
             assertTrue(cores.get("busy") < 1.2, "one process cannot use more than one core: " + cores.get("busy"));
@@ -43,8 +43,21 @@ class CpuMeterTest {
         while (System.nanoTime() < until) {
             spin++;
         }
-        Map<String, Double> cores = meter.coresSince(start);
+        Map<String, Double> cores = meter.since(start).cores();
         assertEquals(1, cores.size());
         assertTrue(cores.get("g") > 0.2, "this JVM spinning (" + spin + ") counts: " + cores.get("g"));
+    }
+
+    @Test
+    void everySleepIsAContextSwitch() throws Exception {
+        CpuMeter meter = new CpuMeter().group("self", () -> Stream.of(ProcessHandle.current()));
+        CpuMeter.Snapshot start = meter.snapshot();
+        for (int i = 0; i < 200; i++) {
+            Thread.sleep(1);
+        }
+        CpuMeter.Usage used = meter.since(start);
+        long switches = used.switches().get("self");
+        assertTrue(switches >= 200, "200 sleeps made only " + switches + " context switches");
+        assertTrue(used.seconds() >= 0.2, "wall time " + used.seconds());
     }
 }

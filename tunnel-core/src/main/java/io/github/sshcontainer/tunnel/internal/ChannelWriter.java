@@ -16,8 +16,8 @@ import org.apache.sshd.common.util.threads.ThreadUtils;
  * <p>Producers (an application thread, the pump loop) queue chunks and carry on while earlier ones are encrypted and
  * sent; each completed write starts the next one on MINA's I/O thread. Waiting for every write instead cost two
  * thread switches per 32 KiB packet, which on two cores was most of a bulk upload's time. Producers are held back
- * while more than {@link #HIGH_WATER} bytes wait (the SSH window already bounds what is in flight beyond that), and
- * small chunks that queued up meanwhile leave together, in one SSH packet.
+ * once {@link #HIGH_WATER} bytes wait, until half of that is sent (the SSH window bounds what is in flight beyond
+ * that), and small chunks that queued up meanwhile leave together, in one SSH packet.
  *
  * <p>Like a socket's send buffer: a failed write is reported by the next {@link #add}; a half-close or close
  * requested with bytes still queued happens after they are sent.
@@ -25,6 +25,8 @@ import org.apache.sshd.common.util.threads.ThreadUtils;
 public final class ChannelWriter {
     /** Bytes queued before producers wait. */
     static final int HIGH_WATER = 1 << 20;
+    /** Bytes queued at which waiting producers go on: one wake-up per half megabyte sent, not one per packet. */
+    static final int LOW_WATER = HIGH_WATER / 2;
     /** Queued chunks smaller than this are merged into one write (one SSH packet). */
     private static final int MERGE_LIMIT = 32 * 1024;
     /** How long a close waits for queued bytes to leave (like a socket's linger time). */
@@ -66,10 +68,10 @@ public final class ChannelWriter {
         }
     }
 
-    /** Blocks while the queue is above the high-water mark. */
+    /** Blocks until the queue is down to the low-water mark. */
     public void awaitRoom() throws IOException {
         synchronized (this) {
-            while (queued >= HIGH_WATER) {
+            while (queued > LOW_WATER) {
                 check();
                 if (channel.isClosed()) {
                     throw new IOException("connection lost while writing to " + channel.endpoint());
@@ -85,10 +87,10 @@ public final class ChannelWriter {
         }
     }
 
-    /** Runs {@code r} once, when the queue is below the high-water mark (now, if it is). */
+    /** Runs {@code r} once, when the queue is down to the low-water mark (now, if it is). */
     public void whenRoom(Runnable r) {
         synchronized (this) {
-            if (queued >= HIGH_WATER && failure == null) {
+            if (queued > LOW_WATER && failure == null) {
                 onRoom = r;
                 return;
             }
@@ -226,7 +228,7 @@ public final class ChannelWriter {
         Runnable room = null;
         synchronized (this) {
             queued -= length;
-            if (queued < HIGH_WATER) {
+            if (queued <= LOW_WATER) {
                 room = onRoom;
                 onRoom = null;
                 notifyAll();
