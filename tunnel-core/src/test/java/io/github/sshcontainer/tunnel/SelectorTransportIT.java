@@ -22,7 +22,9 @@ import io.github.sshcontainer.tunnel.internal.SelectorTransport;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import io.github.sshcontainer.tunnel.testing.UnixEchoServer;
 import io.github.sshcontainer.tunnel.testing.UnixSinkServer;
+import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -170,9 +172,46 @@ class SelectorTransportIT {
         }
     }
 
-    /** Last: it kills the class's sshd. */
     @Test
     @Order(5)
+    void aConnectThatNeverCompletesFailsAfterTheIoConnectTimeout() throws Exception {
+        // a listener whose accept queue is full: Linux drops further SYNs, so a connect stays pending
+        try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.List<java.nio.channels.SocketChannel> fillers = new java.util.ArrayList<>();
+            SshClient client = SshClient.setUpDefaultClient();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open();
+                    c.configureBlocking(false);
+                    c.connect(full.getLocalSocketAddress());
+                    fillers.add(c);
+                }
+                client.setIoServiceFactoryFactory(new SelectorTransport());
+                CoreModuleProperties.IO_CONNECT_TIMEOUT.set(client, Duration.ofMillis(500));
+                client.start();
+                long start = System.nanoTime();
+                IOException e = assertThrows(IOException.class, () -> client.connect("nobody", "127.0.0.1",
+                        full.getLocalPort()).verify(Duration.ofSeconds(10)));
+                long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                Throwable root = e;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                assertTrue(String.valueOf(e.getMessage()).contains("time-out of 500ms")
+                        || root instanceof java.net.SocketTimeoutException, String.valueOf(e));
+                assertTrue(millis < 5000, "failed after the 500 ms connect time-out, not the 10 s wait: " + millis);
+            } finally {
+                client.stop();
+                for (java.nio.channels.SocketChannel c : fillers) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    /** Last: it kills the class's sshd. */
+    @Test
+    @Order(6)
     void sshdKilledMidTransferFailsTheReadWithAClearIOException() throws Exception {
         try (Tunnel t = inProcess(sink.path()); TunnelConnection c = t.openConnection()) {
             c.outputStream().write(UnixSinkServer.sendRequest(1L << 40, 3)); // more than will ever arrive
