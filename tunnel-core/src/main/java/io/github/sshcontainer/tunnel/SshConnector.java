@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * Opens authenticated SSH sessions the way OpenSSH would: {@code ~/.ssh/config} (HostName, Port, User,
  * IdentityFile, ProxyJump), keys, agent, password, {@code known_hosts} with a {@link HostKeyPolicy}, timeouts and
  * keepalive. One connector holds one MINA {@link SshClient} (its I/O threads) and can open many sessions.
+ * With the system property {@code sshcontainer.transport=selector} its connections use one selector thread instead of
+ * MINA's NIO2 threads (see {@link SelectorTransport}; opt-in).
  *
  * <pre>{@code
  * try (SshConnector connector = SshConnector.create(SshOptions.defaults())) {
