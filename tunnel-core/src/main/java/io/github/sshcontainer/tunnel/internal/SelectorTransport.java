@@ -32,6 +32,7 @@ public final class SelectorTransport extends AbstractIoServiceFactoryFactory {
     /** Its value for this transport. */
     public static final String SELECTOR = "selector";
 
+    /** A transport; MINA calls {@link #create} once per client ({@code SshClient.start()}). */
     public SelectorTransport() {
         super(null);
     }
