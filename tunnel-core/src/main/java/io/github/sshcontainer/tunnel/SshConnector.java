@@ -18,6 +18,7 @@ import java.util.Set;
 import io.github.sshcontainer.tunnel.internal.KeyPassphrases;
 import io.github.sshcontainer.tunnel.internal.ProxyCommand;
 import io.github.sshcontainer.tunnel.internal.QuickAckIo;
+import io.github.sshcontainer.tunnel.internal.SelectorTransport;
 import io.github.sshcontainer.tunnel.internal.SshConfigFile;
 import io.github.sshcontainer.tunnel.ssh.KnownHostsVerifier;
 import io.github.sshcontainer.tunnel.ssh.AuthMethodsRecorder;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * Opens authenticated SSH sessions the way OpenSSH would: {@code ~/.ssh/config} (HostName, Port, User,
  * IdentityFile, ProxyJump), keys, agent, password, {@code known_hosts} with a {@link HostKeyPolicy}, timeouts and
  * keepalive. One connector holds one MINA {@link SshClient} (its I/O threads) and can open many sessions.
+ * With the system property {@code sshcontainer.transport=selector} its connections use one selector thread instead of
+ * MINA's NIO2 threads (see {@link SelectorTransport}; opt-in).
  *
  * <pre>{@code
  * try (SshConnector connector = SshConnector.create(SshOptions.defaults())) {
@@ -89,7 +92,8 @@ public final class SshConnector implements AutoCloseable {
             throw new SshTunnelException(Failure.USAGE, e.getMessage(), e);
         }
         SshClient client = SshClient.setUpDefaultClient();
-        client.setIoServiceFactoryFactory(new QuickAckIo());
+        // opt-in (-Dsshcontainer.transport=selector): one selector thread instead of NIO2's hand-offs
+        client.setIoServiceFactoryFactory(SelectorTransport.requested() ? new SelectorTransport() : new QuickAckIo());
         client.setCipherFactoriesNameList(String.join(",", options.ciphers()));
         // like OpenSSH 8.8+: no SHA-1 signatures (ssh-rsa) for host keys or our RSA keys; rsa-sha2-256/512 instead
         client.setSignatureFactoriesNames(client.getSignatureFactoriesNames().stream()
