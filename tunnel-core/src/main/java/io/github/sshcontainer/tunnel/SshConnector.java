@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * Opens authenticated SSH sessions the way OpenSSH would: {@code ~/.ssh/config} (HostName, Port, User,
  * IdentityFile, ProxyJump), keys, agent, password, {@code known_hosts} with a {@link HostKeyPolicy}, timeouts and
  * keepalive. One connector holds one MINA {@link SshClient} (its I/O threads) and can open many sessions.
- * With the system property {@code sshcontainer.transport=selector} its connections use one selector thread instead of
- * MINA's NIO2 threads (see {@link SelectorTransport}; opt-in).
+ * Its connections use one selector thread ({@link SelectorTransport}); the system property
+ * {@code sshcontainer.transport=nio2} selects MINA's NIO2 transport instead.
  *
  * <pre>{@code
  * try (SshConnector connector = SshConnector.create(SshOptions.defaults())) {
@@ -91,9 +91,15 @@ public final class SshConnector implements AutoCloseable {
         } catch (IOException e) {
             throw new SshTunnelException(Failure.USAGE, e.getMessage(), e);
         }
+        boolean selector;
+        try {
+            selector = SelectorTransport.requested();
+        } catch (IllegalArgumentException e) {
+            throw new SshTunnelException(Failure.USAGE, e.getMessage(), e);
+        }
         SshClient client = SshClient.setUpDefaultClient();
-        // opt-in (-Dsshcontainer.transport=selector): one selector thread instead of NIO2's hand-offs
-        client.setIoServiceFactoryFactory(SelectorTransport.requested() ? new SelectorTransport() : new QuickAckIo());
+        // one selector thread instead of NIO2's hand-offs per packet; -Dsshcontainer.transport=nio2 for MINA's
+        client.setIoServiceFactoryFactory(selector ? new SelectorTransport() : new QuickAckIo());
         client.setCipherFactoriesNameList(String.join(",", options.ciphers()));
         // like OpenSSH 8.8+: no SHA-1 signatures (ssh-rsa) for host keys or our RSA keys; rsa-sha2-256/512 instead
         client.setSignatureFactoriesNames(client.getSignatureFactoriesNames().stream()

@@ -34,9 +34,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The opt-in selector transport ({@code -Dsshcontainer.transport=selector}, set here for the whole class, which runs
- * in its own JVM) against a real OpenSSH sshd: bulk data both ways, many short channels, a server killed in the
- * middle of a transfer, and no I/O thread left behind.
+ * The selector transport (the default; {@code -Dsshcontainer.transport=selector} is set here anyway, for the whole
+ * class, which runs in its own JVM) against a real OpenSSH sshd: bulk data both ways, many short channels, a server
+ * killed in the middle of a transfer, no I/O thread left behind; and MINA's NIO2 transport when asked for.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SelectorTransportIT {
@@ -156,6 +156,31 @@ class SelectorTransportIT {
         io.join(5000);
         assertFalse(io.isAlive(), "the I/O thread ended with its connector");
         assertTrue(session.isClosed() || session.isClosing(), "the session ended with its connector");
+    }
+
+    @Test
+    @Order(3)
+    void nio2IsStillThereWhenAskedForAndAnUnknownTransportIsAUsageError() throws Exception {
+        System.setProperty(SelectorTransport.PROPERTY, SelectorTransport.NIO2);
+        try {
+            Set<Thread> before = ioThreads();
+            try (Tunnel t = inProcess(echo.path()); TunnelConnection c = t.openConnection()) {
+                byte[] msg = "over nio2\n".getBytes(StandardCharsets.US_ASCII);
+                c.outputStream().write(msg);
+                assertArrayEquals(msg, c.inputStream().readNBytes(msg.length));
+                Set<Thread> now = ioThreads();
+                now.removeAll(before);
+                assertEquals(Set.of(), now, "no selector thread with " + SelectorTransport.NIO2);
+            }
+            System.setProperty(SelectorTransport.PROPERTY, "epoll");
+            SshTunnelException e = assertThrows(SshTunnelException.class,
+                    () -> SshConnector.create(TunnelBehaviourIT.keyOptions(sshd, knownHosts).build()));
+            assertEquals(Failure.USAGE, e.failure());
+            assertTrue(e.getMessage().contains("sshcontainer.transport=epoll") && e.getMessage().contains("nio2"),
+                    e.getMessage());
+        } finally {
+            System.setProperty(SelectorTransport.PROPERTY, SelectorTransport.SELECTOR);
+        }
     }
 
     @Test

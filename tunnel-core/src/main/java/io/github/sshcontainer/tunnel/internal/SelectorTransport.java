@@ -14,8 +14,9 @@ import org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory;
 import org.apache.sshd.common.util.closeable.AbstractCloseable;
 
 /**
- * A client transport for MINA SSHD with one selector thread ({@code ssh-container-io-N}) per SSH client instead of
- * NIO2's completion handlers, opt-in with the system property {@code sshcontainer.transport=selector}.
+ * The client transport for MINA SSHD: one selector thread ({@code ssh-container-io-N}) per SSH client instead of
+ * NIO2's completion handlers. The default; the system property {@code sshcontainer.transport=nio2} goes back to
+ * MINA's NIO2 transport (with {@link QuickAckIo}'s prompt ACKs).
  *
  * <p>Why: MINA's NIO2 group is built with {@code AsynchronousChannelGroup.withThreadPool}: one JDK thread waits on
  * epoll and hands every completed read and every completed write to a pool thread, so each SSH packet costs thread
@@ -29,17 +30,31 @@ import org.apache.sshd.common.util.closeable.AbstractCloseable;
 public final class SelectorTransport extends AbstractIoServiceFactoryFactory {
     /** The system property that selects a transport. */
     public static final String PROPERTY = "sshcontainer.transport";
-    /** Its value for this transport. */
+    /** Its value for this transport (the default). */
     public static final String SELECTOR = "selector";
+    /** Its value for MINA's NIO2 transport. */
+    public static final String NIO2 = "nio2";
 
     /** A transport; MINA calls {@link #create} once per client ({@code SshClient.start()}). */
     public SelectorTransport() {
         super(null);
     }
 
-    /** Whether the system property asks for this transport. */
+    /**
+     * Whether to use this transport: unless the system property says {@value #NIO2}.
+     *
+     * @throws IllegalArgumentException the property names neither transport
+     */
     public static boolean requested() {
-        return SELECTOR.equalsIgnoreCase(System.getProperty(PROPERTY, "").trim());
+        String value = System.getProperty(PROPERTY, SELECTOR).trim();
+        if (value.isEmpty() || value.equalsIgnoreCase(SELECTOR)) {
+            return true;
+        }
+        if (value.equalsIgnoreCase(NIO2)) {
+            return false;
+        }
+        throw new IllegalArgumentException("system property " + PROPERTY + "=" + value + " names no transport: use "
+                + SELECTOR + " (the default) or " + NIO2);
     }
 
     @Override
