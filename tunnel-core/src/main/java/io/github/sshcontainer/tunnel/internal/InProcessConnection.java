@@ -156,13 +156,18 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
                     throw new InterruptedIOException("interrupted while reading from the tunnel");
                 }
             }
-            byte[] head = chunks.peek();
-            n = Math.min(len, head.length - chunkOffset);
-            System.arraycopy(head, chunkOffset, b, off, n);
-            chunkOffset += n;
-            if (chunkOffset == head.length) {
-                chunks.poll();
-                chunkOffset = 0;
+            // as much as is here and fits: one read (and one window update) per buffer, not per SSH packet
+            n = 0;
+            while (n < len && !chunks.isEmpty()) {
+                byte[] head = chunks.peek();
+                int take = Math.min(len - n, head.length - chunkOffset);
+                System.arraycopy(head, chunkOffset, b, off + n, take);
+                n += take;
+                chunkOffset += take;
+                if (chunkOffset == head.length) {
+                    chunks.poll();
+                    chunkOffset = 0;
+                }
             }
         }
         stats.fromRemote(n);
