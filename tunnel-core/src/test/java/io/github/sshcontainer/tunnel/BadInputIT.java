@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
+import io.github.sshcontainer.tunnel.testing.Cleanup;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import io.github.sshcontainer.tunnel.testing.UnixEchoServer;
 import org.junit.jupiter.api.AfterAll;
@@ -108,15 +109,7 @@ class BadInputIT {
     @AfterAll
     static void stop() throws IOException {
         SERVERS.shutdownNow();
-        for (AutoCloseable c : new AutoCloseable[] {silent, chatty, echo, sshd}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
+        Cleanup.closeAll(silent, chatty, echo, sshd);
     }
 
     private static void write(String name, byte[] content) throws IOException {

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.github.sshcontainer.tunnel.testing.Cleanup;
 import io.github.sshcontainer.tunnel.testing.MiniHttp;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import io.github.sshcontainer.tunnel.testing.Requirements;
@@ -90,13 +91,7 @@ class FaultIT {
             server.restart();
         }
         threads.shutdownNow();
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                cleanup.get(i).close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
+        Cleanup.closeReversed(cleanup);
     }
 
     private <T extends AutoCloseable> T closeLater(T c) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.github.sshcontainer.tunnel.testing.Cleanup;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import io.github.sshcontainer.tunnel.testing.UnixSinkServer;
 import io.github.sshcontainer.tunnel.testing.UnixSocketServer;
@@ -53,15 +54,7 @@ class QueuedWritesIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {sink, sshd}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    System.err.println("cleanup: " + e);
-                }
-            }
-        }
+        Cleanup.closeAll(sink, sshd);
     }
 
     private static Tunnel inProcess(Path socket) throws SshTunnelException {

@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
 import io.github.sshcontainer.tunnel.internal.SelectorTransport;
+import io.github.sshcontainer.tunnel.testing.Cleanup;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import io.github.sshcontainer.tunnel.testing.UnixEchoServer;
 import io.github.sshcontainer.tunnel.testing.UnixSinkServer;
@@ -62,15 +63,7 @@ class SelectorTransportIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {echo, sink, sshd}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    System.err.println("cleanup: " + e);
-                }
-            }
-        }
+        Cleanup.closeAll(echo, sink, sshd);
         if (previous == null) {
             System.clearProperty(SelectorTransport.PROPERTY);
         } else {

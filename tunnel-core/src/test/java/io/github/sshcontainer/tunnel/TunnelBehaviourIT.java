@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
+import io.github.sshcontainer.tunnel.testing.Cleanup;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import io.github.sshcontainer.tunnel.testing.Requirements;
 import io.github.sshcontainer.tunnel.testing.UnixEchoServer;
@@ -90,27 +91,13 @@ class TunnelBehaviourIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {echo, sink, sshd}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    System.err.println("cleanup: " + e);
-                }
-            }
-        }
+        Cleanup.closeAll(echo, sink, sshd);
     }
 
     @AfterEach
     void closeEverything() {
         threads.shutdownNow();
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                cleanup.get(i).close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
+        Cleanup.closeReversed(cleanup);
     }
 
     private <T extends AutoCloseable> T closeLater(T c) {

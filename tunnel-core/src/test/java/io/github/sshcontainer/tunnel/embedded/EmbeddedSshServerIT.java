@@ -1,5 +1,6 @@
 package io.github.sshcontainer.tunnel.embedded;
 
+import io.github.sshcontainer.tunnel.testing.Cleanup;
 import io.github.sshcontainer.tunnel.testing.Requirements;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,13 +73,7 @@ class EmbeddedSshServerIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                cleanup.get(i).close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
+        Cleanup.closeReversed(cleanup);
         executor.shutdownNow();
     }
 
