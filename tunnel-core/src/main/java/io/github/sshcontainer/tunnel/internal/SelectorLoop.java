@@ -1,6 +1,7 @@
 package io.github.sshcontainer.tunnel.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
@@ -10,6 +11,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,14 @@ final class SelectorLoop implements AutoCloseable {
     private static final long JOIN_MILLIS = 5000;
 
     private final Selector selector;
+    /**
+     * Every session's reads go through this one buffer: reads run on the loop thread only, and MINA copies what it
+     * is handed. One large buffer per client instead of one per session: fewer reads and decode calls per MiB
+     * downloaded (measured: in-process downloads 0.80× → 0.88–1.04× of OpenSSH), and an idle session holds none.
+     */
+    static final int READ_BUFFER = 256 * 1024;
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
+    private final ByteArrayBuffer received = new ByteArrayBuffer(readBuffer.array(), 0, 0, false);
     private final Thread thread;
     /** Guarded by itself, like {@link #closed}. */
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
@@ -68,6 +78,16 @@ final class SelectorLoop implements AutoCloseable {
     }
 
     /** The loop's thread name, for diagnostics and tests. */
+    /** The loop's read buffer; use on the loop thread only. */
+    ByteBuffer readBuffer() {
+        return readBuffer;
+    }
+
+    /** A MINA view of {@link #readBuffer()}'s array; use on the loop thread only. */
+    ByteArrayBuffer received() {
+        return received;
+    }
+
     String threadName() {
         return thread.getName();
     }

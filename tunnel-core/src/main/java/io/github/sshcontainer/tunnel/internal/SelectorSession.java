@@ -42,7 +42,6 @@ import org.apache.sshd.common.util.closeable.AbstractCloseable;
  */
 final class SelectorSession extends AbstractCloseable implements IoSession, SelectorLoop.Handler {
     /** Like MINA's NIO2 read buffer. */
-    static final int READ_BUFFER = 32 * 1024;
     /** Reads in a row on one wake-up while they fill the buffer, before other connections get their turn. */
     private static final int READS_PER_WAKEUP = 8;
     private static final AtomicLong IDS = new AtomicLong(1L << 32);
@@ -56,8 +55,6 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
     private final SocketAddress localAddress;
     private final SocketAddress remoteAddress;
     private final Map<Object, Object> attributes = new HashMap<>();
-    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
-    private final ByteArrayBuffer received = new ByteArrayBuffer(readBuffer.array(), 0, 0, false);
     /** Every write the socket took at once answers with this (a completed future keeps no listeners). */
     private final IoWriteFuture written;
     private final Runnable interestUpdate = this::updateInterest;
@@ -296,6 +293,8 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
             if (!channel.isOpen()) {
                 return;
             }
+            ByteBuffer readBuffer = loop.readBuffer();
+            ByteArrayBuffer received = loop.received();
             readBuffer.clear();
             int n;
             try {
