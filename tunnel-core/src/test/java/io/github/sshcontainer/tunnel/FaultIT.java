@@ -334,42 +334,77 @@ class FaultIT {
     }
 
     /** {@code podman system service} with its own root, runroot, tmpdir and socket: never the shared service. */
-    static final class PrivatePodman implements AutoCloseable {
-        final Path dir;
-        final Path sock;
-        Process process;
-
+    static final class PrivatePodman extends PrivateDaemon {
         PrivatePodman(Path dir, Path sock) {
-            this.dir = dir;
-            this.sock = sock;
+            super("podman service", dir, sock, "podman.log", 20, 10);
         }
 
-        void start() throws Exception {
-            process = new ProcessBuilder("podman", "--root", dir.resolve("root").toString(), "--runroot",
+        @Override
+        Process launch() throws IOException {
+            return new ProcessBuilder("podman", "--root", dir.resolve("root").toString(), "--runroot",
                     dir.resolve("run").toString(), "--tmpdir", dir.resolve("tmp").toString(), "system", "service",
                     "--time=0", "unix://" + sock).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("podman.log").toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        }
+
+        @Override
+        boolean answers(SocketChannel c) throws IOException {
+            return MiniHttp.over(c, c).getAndClose("/v4.0.0/libpod/_ping").status() == 200;
+        }
+    }
+
+    /**
+     * A daemon of the test's own, in its own directory, that a test stops and starts: how to launch it, and how to
+     * tell it answers on its socket. Shared: waiting until it answers (or failing with its log), and stopping it.
+     */
+    abstract static class PrivateDaemon implements AutoCloseable {
+        final Path dir;
+        final Path sock;
+        private final String name;
+        private final String log;
+        private final int startSeconds;
+        private final int stopSeconds;
+        Process process;
+
+        PrivateDaemon(String name, Path dir, Path sock, String log, int startSeconds, int stopSeconds) {
+            this.name = name;
+            this.dir = dir;
+            this.sock = sock;
+            this.log = log;
+            this.startSeconds = startSeconds;
+            this.stopSeconds = stopSeconds;
+        }
+
+        /** Starts the daemon's process. */
+        abstract Process launch() throws IOException;
+
+        /** Whether the daemon answers on {@code c}; an IOException means not yet. */
+        abstract boolean answers(SocketChannel c) throws IOException;
+
+        /** Launches the daemon and waits until it answers on its socket. */
+        void start() throws Exception {
+            process = launch();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startSeconds);
             while (true) {
                 try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
-                    MiniHttp.Response r = MiniHttp.over(c, c).getAndClose("/v4.0.0/libpod/_ping");
-                    if (r.status() == 200) {
+                    if (answers(c)) {
                         return;
                     }
                 } catch (IOException notYet) {
                     // starting
                 }
                 if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new IllegalStateException("private podman service did not start: "
-                            + Files.readString(dir.resolve("podman.log")));
+                    throw new IllegalStateException("private " + name + " did not start: "
+                            + Files.readString(dir.resolve(log)));
                 }
                 Thread.sleep(100);
             }
         }
 
+        /** SIGTERM, then waits for the daemon to exit (SIGKILL if it does not). */
         void stop() throws InterruptedException {
             process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (!process.waitFor(stopSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         }
@@ -470,15 +505,11 @@ class FaultIT {
      * {@code containerd} with its own config, root, state, gRPC and ttrpc sockets (debug and metrics listeners off,
      * the CRI and opt plugins disabled), so it never meets the shared daemon on {@code /run/containerd}.
      */
-    static final class PrivateContainerd implements AutoCloseable {
-        final Path dir;
-        final Path sock;
+    static final class PrivateContainerd extends PrivateDaemon {
         final Path config;
-        Process process;
 
         PrivateContainerd(Path dir, Path sock) throws IOException {
-            this.dir = dir;
-            this.sock = sock;
+            super("containerd", dir, sock, "containerd.log", 20, 10);
             this.config = dir.resolve("config.toml");
             Files.writeString(config, String.join("\n",
                     "version = 2",
@@ -502,39 +533,18 @@ class FaultIT {
             return "\"" + p.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         }
 
-        void start() throws Exception {
-            process = new ProcessBuilder("containerd", "--config", config.toString(), "--address", sock.toString(),
+        @Override
+        Process launch() throws IOException {
+            return new ProcessBuilder("containerd", "--config", config.toString(), "--address", sock.toString(),
                     "--root", dir.resolve("root").toString(), "--state", dir.resolve("state").toString())
                     .directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("containerd.log").toFile())).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (true) {
-                try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
-                    http2(java.nio.channels.Channels.newInputStream(c), java.nio.channels.Channels.newOutputStream(c));
-                    return;
-                } catch (IOException notYet) {
-                    // starting
-                }
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new IllegalStateException("private containerd did not start: "
-                            + Files.readString(dir.resolve("containerd.log")));
-                }
-                Thread.sleep(100);
-            }
-        }
-
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
         }
 
         @Override
-        public void close() throws Exception {
-            if (process != null) {
-                stop();
-            }
+        boolean answers(SocketChannel c) throws IOException {
+            http2(java.nio.channels.Channels.newInputStream(c), java.nio.channels.Channels.newOutputStream(c));
+            return true;
         }
     }
 
@@ -587,19 +597,16 @@ class FaultIT {
      * {@code --containerd} attaches to the system containerd in the shared dockerd's namespace {@code moby}; so it is
      * pointed at that containerd explicitly, in a namespace of its own: it never meets the shared dockerd's containers.
      */
-    static final class PrivateDockerd implements AutoCloseable {
+    static final class PrivateDockerd extends PrivateDaemon {
         static final Path CONTAINERD = Path.of("/run/containerd/containerd.sock");
         /** dockerd's absolute path (Debian installs it in /usr/sbin, Docker's packages in /usr/bin), or null. */
         static final String EXECUTABLE = find("dockerd");
-        final Path dir;
-        final Path sock;
         final Path config;
         final String namespace;
-        Process process;
 
         PrivateDockerd(Path dir, Path sock) throws IOException {
-            this.dir = dir;
-            this.sock = sock;
+            // stop waits up to 20 s: dockerd removes its socket and pidfile on the way out
+            super("dockerd", dir, sock, "dockerd.log", 30, 20);
             this.config = Files.writeString(dir.resolve("daemon.json"), "{}\n");
             this.namespace = "sshc-" + dir.getFileName().toString().replaceAll("[^A-Za-z0-9-]", "-").toLowerCase();
         }
@@ -616,47 +623,23 @@ class FaultIT {
             return null;
         }
 
-        void start() throws Exception {
+        @Override
+        Process launch() throws IOException {
             // in a network namespace of its own: with --bridge=none dockerd deletes the default bridge (docker0) it
             // finds, which here would be the shared dockerd's; unshare execs dockerd, so destroy() still reaches it
-            process = new ProcessBuilder("unshare", "--net", "--", EXECUTABLE, "-H", "unix://" + sock, "--data-root", dir.resolve("root").toString(),
-                    "--exec-root", dir.resolve("exec").toString(), "--pidfile", dir.resolve("docker.pid").toString(),
-                    "--config-file", config.toString(), "--bridge=none", "--iptables=false", "--ip6tables=false",
-                    "--containerd=" + CONTAINERD, "--containerd-namespace=" + namespace,
-                    "--containerd-plugins-namespace=" + namespace + "-plugins", "--log-level=warn")
+            return new ProcessBuilder("unshare", "--net", "--", EXECUTABLE, "-H", "unix://" + sock, "--data-root",
+                    dir.resolve("root").toString(), "--exec-root", dir.resolve("exec").toString(), "--pidfile",
+                    dir.resolve("docker.pid").toString(), "--config-file", config.toString(), "--bridge=none",
+                    "--iptables=false", "--ip6tables=false", "--containerd=" + CONTAINERD,
+                    "--containerd-namespace=" + namespace, "--containerd-plugins-namespace=" + namespace + "-plugins",
+                    "--log-level=warn")
                     .directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("dockerd.log").toFile())).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (true) {
-                try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
-                    MiniHttp.Response r = MiniHttp.over(c, c).getAndClose("/_ping");
-                    if (r.status() == 200) {
-                        return;
-                    }
-                } catch (IOException notYet) {
-                    // starting
-                }
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new IllegalStateException("private dockerd did not start: "
-                            + Files.readString(dir.resolve("dockerd.log")));
-                }
-                Thread.sleep(100);
-            }
-        }
-
-        /** SIGTERM, then waits for dockerd to exit (it removes its socket and pidfile on the way out). */
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
         }
 
         @Override
-        public void close() throws Exception {
-            if (process != null) {
-                stop();
-            }
+        boolean answers(SocketChannel c) throws IOException {
+            return MiniHttp.over(c, c).getAndClose("/_ping").status() == 200;
         }
     }
 
