@@ -22,17 +22,8 @@ public final class Main {
             Soak.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
-        Config config;
-        try {
-            config = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("benchmarks: " + e.getMessage());
-            System.err.println(usage());
-            System.exit(2);
-            return;
-        }
+        Config config = Args.parseOrExit("benchmarks", args, Main::parse, usage());
         if (config == null) {
-            System.out.println(usage());
             return;
         }
         Report report;
@@ -87,19 +78,19 @@ public final class Main {
                     c = Config.tiny();
                     break;
                 case "--only":
-                    only = new LinkedHashSet<>(Arrays.asList(value(args, ++i, "--only").split(",")));
+                    only = new LinkedHashSet<>(Arrays.asList(Args.value(args, ++i, "--only").split(",")));
                     break;
                 case "--repeats":
-                    repeats = number(args, ++i, "--repeats");
+                    repeats = Args.positive(args, ++i, "--repeats");
                     break;
                 case "--stripes":
-                    stripes = number(args, ++i, "--stripes");
+                    stripes = Args.positive(args, ++i, "--stripes");
                     break;
                 case "--fleet":
-                    fleet = number(args, ++i, "--fleet");
+                    fleet = Args.positive(args, ++i, "--fleet");
                     break;
                 case "--contenders":
-                    contenders = Arrays.asList(value(args, ++i, "--contenders").split(","));
+                    contenders = Arrays.asList(Args.value(args, ++i, "--contenders").split(","));
                     break;
                 case "-h":
                 case "--help":
@@ -124,25 +115,5 @@ public final class Main {
             c = c.withContenders(contenders);
         }
         return c;
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int number(String[] args, int i, String option) {
-        String v = value(args, i, option);
-        try {
-            int n = Integer.parseInt(v);
-            if (n < 1) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a positive number, not '" + v + "'");
-        }
     }
 }

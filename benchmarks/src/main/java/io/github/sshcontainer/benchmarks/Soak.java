@@ -70,17 +70,8 @@ final class Soak {
     }
 
     static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("benchmarks soak: " + e.getMessage());
-            System.err.println(usage());
-            System.exit(2);
-            return;
-        }
+        Options o = Args.parseOrExit("benchmarks soak", args, Soak::parse, usage());
         if (o == null) {
-            System.out.println(usage());
             return;
         }
         Soak soak = new Soak(o, System.err);
@@ -107,13 +98,13 @@ final class Soak {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--minutes":
-                    minutes = number(args, ++i, "--minutes");
+                    minutes = Args.positive(args, ++i, "--minutes");
                     break;
                 case "--restart-every":
-                    every = number(args, ++i, "--restart-every");
+                    every = Args.positive(args, ++i, "--restart-every");
                     break;
                 case "--workers":
-                    workers = number(args, ++i, "--workers");
+                    workers = Args.positive(args, ++i, "--workers");
                     break;
                 case "-h":
                 case "--help":
@@ -127,21 +118,6 @@ final class Soak {
                     + " seconds (sshd stays down that long), not " + every);
         }
         return new Options(Duration.ofMinutes(minutes), Duration.ofSeconds(every), workers);
-    }
-
-    private static int number(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        try {
-            int n = Integer.parseInt(args[i]);
-            if (n < 1) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a positive number, not '" + args[i] + "'");
-        }
     }
 
     /** Runs the soak; the caller prints the summary. */
