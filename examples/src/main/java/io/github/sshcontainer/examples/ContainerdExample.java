@@ -40,26 +40,12 @@ public final class ContainerdExample {
 
     public static void main(String[] args) throws Exception {
         // 1. Where to go and how to log in
-        SshOptions.Builder ssh = SshOptions.builder();
-        String target = null;
-        Path archive = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "-i" -> ssh.identity(Path.of(value(args, ++i)));
-                case "--known-hosts" -> ssh.knownHosts(Path.of(value(args, ++i)));
-                case "--ssh-config" -> {
-                    String file = value(args, ++i);
-                    ssh.sshConfig(file.equals("none") ? null : Path.of(file));
-                }
-                case "--import" -> archive = Path.of(value(args, ++i));
-                default -> target = args[i];
-            }
-        }
-        if (target == null) {
-            usage("no TARGET");
-        }
-        SshTarget sshTarget = SshTarget.parse(target);
-        SshOptions options = ssh.build();
+        ExampleArgs a = ExampleArgs.parse(args, "ContainerdExample [-i KEY] [--known-hosts FILE]"
+                + " [--ssh-config none|FILE] [--import ARCHIVE] TARGET", "--import");
+        String importArg = a.option("--import", null);
+        Path archive = importArg == null ? null : Path.of(importArg);
+        SshTarget sshTarget = SshTarget.parse(a.target());
+        SshOptions options = a.ssh();
 
         // 2. Connect: an SSH tunnel to the remote containerd.sock and a gRPC client that has answered Version.
         //    Namespace k8s.io, where containerd's CRI plugin keeps the images it pulls.
@@ -101,19 +87,5 @@ public final class ContainerdExample {
                 }
             }
         }
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            usage(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static void usage(String problem) {
-        System.err.println(problem);
-        System.err.println("usage: ContainerdExample [-i KEY] [--known-hosts FILE] [--ssh-config none|FILE] "
-                + "[--import ARCHIVE] TARGET");
-        System.exit(2);
     }
 }

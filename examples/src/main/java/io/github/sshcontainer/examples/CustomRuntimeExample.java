@@ -1,12 +1,10 @@
 package io.github.sshcontainer.examples;
 
-import java.nio.file.Path;
 import java.util.stream.Collectors;
 
 import io.github.sshcontainer.examples.registry.RegistryAdapter;
 import io.github.sshcontainer.examples.registry.RegistryClient;
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
-import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.Tunnel;
 import io.github.sshcontainer.tunnel.TunnelBuilder;
@@ -32,24 +30,12 @@ public final class CustomRuntimeExample {
     }
 
     public static void main(String[] args) throws Exception {
-        SshOptions.Builder ssh = SshOptions.builder();
-        String target = null;
-        String registryAddress = "127.0.0.1:5000";
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "-i" -> ssh.identity(Path.of(value(args, ++i)));
-                case "--known-hosts" -> ssh.knownHosts(Path.of(value(args, ++i)));
-                case "--ssh-config" -> {
-                    String file = value(args, ++i);
-                    ssh.sshConfig(file.equals("none") ? null : Path.of(file));
-                }
-                case "--registry" -> registryAddress = value(args, ++i);
-                default -> target = args[i];
-            }
-        }
+        ExampleArgs a = ExampleArgs.parse(args, "CustomRuntimeExample [-i KEY] [--known-hosts FILE]"
+                + " [--ssh-config none|FILE] [--registry HOST:PORT] TARGET", "--registry");
+        String registryAddress = a.option("--registry", "127.0.0.1:5000");
         int colon = registryAddress.lastIndexOf(':');
-        if (target == null || colon < 1) {
-            usage(target == null ? "no TARGET" : "--registry needs HOST:PORT");
+        if (colon < 1) {
+            a.fail("--registry needs HOST:PORT");
         }
 
         // 1. The adapter, found by name among those on the class path (ServiceLoader)
@@ -59,9 +45,9 @@ public final class CustomRuntimeExample {
 
         // 2. A tunnel to the registry's TCP port on the remote side, in-process only (no local file or port),
         //    and the adapter's client over it, checked ready. Closing closes the client, then the tunnel.
-        TunnelBuilder tunnel = Tunnel.to(SshTarget.parse(target), RemoteEndpoint.tcp(
+        TunnelBuilder tunnel = Tunnel.to(SshTarget.parse(a.target()), RemoteEndpoint.tcp(
                 registryAddress.substring(0, colon), Integer.parseInt(registryAddress.substring(colon + 1))))
-                .options(ssh.build()).inProcessOnly();
+                .options(a.ssh()).inProcessOnly();
         try (RuntimeConnection<RegistryClient> connection = RuntimeConnection.open(registry, tunnel,
                 Readiness.DEFAULT)) {
             RegistryClient client = connection.client();
@@ -72,19 +58,5 @@ public final class CustomRuntimeExample {
                 System.out.println("  " + repository + ": " + String.join(" ", client.tags(repository)));
             }
         }
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            usage(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static void usage(String problem) {
-        System.err.println(problem);
-        System.err.println("usage: CustomRuntimeExample [-i KEY] [--known-hosts FILE] [--ssh-config none|FILE]"
-                + " [--registry HOST:PORT] TARGET");
-        System.exit(2);
     }
 }

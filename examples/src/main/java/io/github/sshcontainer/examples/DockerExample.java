@@ -1,7 +1,6 @@
 package io.github.sshcontainer.examples;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import com.github.dockerjava.api.DockerClient;
@@ -11,7 +10,6 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.Version;
 import io.github.sshcontainer.docker.DockerOverSsh;
-import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.runtime.RuntimeConnection;
 
@@ -36,26 +34,12 @@ public final class DockerExample {
 
     public static void main(String[] args) throws Exception {
         // 1. Where to go and how to log in
-        SshOptions.Builder ssh = SshOptions.builder();
-        String target = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "-i" -> ssh.identity(Path.of(value(args, ++i)));
-                case "--known-hosts" -> ssh.knownHosts(Path.of(value(args, ++i)));
-                case "--ssh-config" -> {
-                    String file = value(args, ++i);
-                    ssh.sshConfig(file.equals("none") ? null : Path.of(file));
-                }
-                default -> target = args[i];
-            }
-        }
-        if (target == null) {
-            usage("no TARGET");
-        }
+        ExampleArgs a = ExampleArgs.parse(args,
+                "DockerExample [-i KEY] [--known-hosts FILE] [--ssh-config none|FILE] TARGET");
 
         // 2. Connect: an SSH tunnel to the remote docker.sock and a DockerClient that has answered a ping.
         //    Closing the connection closes the client, then the tunnel.
-        try (RuntimeConnection<DockerClient> docker = DockerOverSsh.connect(SshTarget.parse(target), ssh.build())) {
+        try (RuntimeConnection<DockerClient> docker = DockerOverSsh.connect(SshTarget.parse(a.target()), a.ssh())) {
             DockerClient client = docker.client();
 
             Version version = client.versionCmd().exec();
@@ -107,18 +91,5 @@ public final class DockerExample {
         } finally {
             client.removeContainerCmd(id).withForce(true).exec();
         }
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            usage(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static void usage(String problem) {
-        System.err.println(problem);
-        System.err.println("usage: DockerExample [-i KEY] [--known-hosts FILE] [--ssh-config none|FILE] TARGET");
-        System.exit(2);
     }
 }

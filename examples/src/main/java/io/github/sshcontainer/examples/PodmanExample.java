@@ -1,13 +1,11 @@
 package io.github.sshcontainer.examples;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 import io.github.sshcontainer.podman.PodmanClient;
 import io.github.sshcontainer.podman.PodmanException;
 import io.github.sshcontainer.podman.PodmanOverSsh;
 import io.github.sshcontainer.podman.PodmanVersion;
-import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.runtime.ContainerSummary;
 import io.github.sshcontainer.tunnel.runtime.RuntimeConnection;
@@ -35,26 +33,12 @@ public final class PodmanExample {
 
     public static void main(String[] args) throws Exception {
         // 1. Where to go and how to log in
-        SshOptions.Builder ssh = SshOptions.builder();
-        String target = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "-i" -> ssh.identity(Path.of(value(args, ++i)));
-                case "--known-hosts" -> ssh.knownHosts(Path.of(value(args, ++i)));
-                case "--ssh-config" -> {
-                    String file = value(args, ++i);
-                    ssh.sshConfig(file.equals("none") ? null : Path.of(file));
-                }
-                default -> target = args[i];
-            }
-        }
-        if (target == null) {
-            usage("no TARGET");
-        }
+        ExampleArgs a = ExampleArgs.parse(args,
+                "PodmanExample [-i KEY] [--known-hosts FILE] [--ssh-config none|FILE] TARGET");
 
         // 2. Connect: an SSH tunnel to the remote podman.sock and a client that has answered a ping.
         //    Closing the connection closes the client, then the tunnel.
-        try (RuntimeConnection<PodmanClient> podman = PodmanOverSsh.connect(SshTarget.parse(target), ssh.build())) {
+        try (RuntimeConnection<PodmanClient> podman = PodmanOverSsh.connect(SshTarget.parse(a.target()), a.ssh())) {
             PodmanClient client = podman.client();
 
             PodmanVersion version = client.version();
@@ -85,18 +69,5 @@ public final class PodmanExample {
         } finally {
             client.containers().remove(id);
         }
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            usage(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static void usage(String problem) {
-        System.err.println(problem);
-        System.err.println("usage: PodmanExample [-i KEY] [--known-hosts FILE] [--ssh-config none|FILE] TARGET");
-        System.exit(2);
     }
 }

@@ -4,11 +4,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
-import io.github.sshcontainer.tunnel.SshOptions;
 import io.github.sshcontainer.tunnel.SshTarget;
 import io.github.sshcontainer.tunnel.Tunnel;
 
@@ -30,30 +28,14 @@ public final class TunnelExample {
     }
 
     public static void main(String[] args) throws Exception {
-        SshOptions.Builder ssh = SshOptions.builder();
-        String target = null;
-        String socket = "/var/run/docker.sock";
-        String path = "/_ping";
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "-i" -> ssh.identity(Path.of(value(args, ++i)));
-                case "--known-hosts" -> ssh.knownHosts(Path.of(value(args, ++i)));
-                case "--ssh-config" -> {
-                    String file = value(args, ++i);
-                    ssh.sshConfig(file.equals("none") ? null : Path.of(file));
-                }
-                case "--socket" -> socket = value(args, ++i);
-                case "--path" -> path = value(args, ++i);
-                default -> target = args[i];
-            }
-        }
-        if (target == null) {
-            usage("no TARGET");
-        }
+        ExampleArgs a = ExampleArgs.parse(args, "TunnelExample [-i KEY] [--known-hosts FILE] [--ssh-config none|FILE]"
+                + " [--socket PATH] [--path HTTP-PATH] TARGET", "--socket", "--path");
+        String socket = a.option("--socket", "/var/run/docker.sock");
+        String path = a.option("--path", "/_ping");
 
         // 1. The remote socket on a free loopback port (127.0.0.1 only, never a wider address)
-        try (Tunnel tunnel = Tunnel.to(SshTarget.parse(target), RemoteEndpoint.unixSocket(socket))
-                .options(ssh.build()).localTcp(0).open()) {
+        try (Tunnel tunnel = Tunnel.to(SshTarget.parse(a.target()), RemoteEndpoint.unixSocket(socket))
+                .options(a.ssh()).localTcp(0).open()) {
             int port = tunnel.localTcpAddress().orElseThrow().getPort();
             System.out.println(socket + " on " + tunnel.target() + " is at " + tunnel.localUri());
 
@@ -65,19 +47,5 @@ public final class TunnelExample {
             answer.headers().firstValue("Server").ifPresent(s -> System.out.println("Server: " + s));
             System.out.println(tunnel.stats().bytesFromRemote() + " bytes came back through SSH");
         }
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            usage(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static void usage(String problem) {
-        System.err.println(problem);
-        System.err.println("usage: TunnelExample [-i KEY] [--known-hosts FILE] [--ssh-config none|FILE] [--socket PATH]"
-                + " [--path HTTP-PATH] TARGET");
-        System.exit(2);
     }
 }
