@@ -193,6 +193,71 @@ class QueuedWritesIT {
         }
     }
 
+    @Test
+    void concurrentUploadsOnOneSessionArriveWholeWhileOtherConnectionsComeAndGo() throws Exception {
+        // bulk writes leave the TCP socket gathered, several packets per system call; writes of other channels of the
+        // same session (opens, small data, window adjustments) must still go out at once and in order
+        try (Tunnel t = Tunnel.to(TunnelBehaviourIT.target(sshd), RemoteEndpoint.unixSocket(sink.path().toString()))
+                .options(TunnelBehaviourIT.keyOptions(sshd, knownHosts).build()).open()) {
+            java.util.List<CompletableFuture<String>> uploads = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int seed = i;
+                boolean viaSocket = i == 0; // one through the local socket, two in-process
+                uploads.add(CompletableFuture.supplyAsync(() -> upload(t, viaSocket, seed, 32L << 20)));
+            }
+            int smallOnes = 0;
+            while (!uploads.stream().allMatch(CompletableFuture::isDone)) {
+                assertEquals("ok", upload(t, false, 100 + smallOnes, 64), "small upload " + smallOnes);
+                smallOnes++;
+            }
+            for (int i = 0; i < uploads.size(); i++) {
+                assertEquals("ok", uploads.get(i).get(), "upload " + i);
+            }
+            assertTrue(smallOnes > 0, "no small upload ran alongside the big ones");
+        }
+    }
+
+    /** Sends {@code n} random bytes to the sink and compares its checksum; "ok" or what went wrong. */
+    private static String upload(Tunnel t, boolean viaSocket, long seed, long n) {
+        try {
+            MessageDigest sent = MessageDigest.getInstance("SHA-256");
+            SplittableRandom random = new SplittableRandom(seed);
+            byte[] chunk = new byte[(int) Math.min(n, 200 * 1024)];
+            if (viaSocket) {
+                try (SocketChannel c = TunnelIT.connect(t)) {
+                    c.write(ByteBuffer.wrap("SINK\n".getBytes(StandardCharsets.US_ASCII)));
+                    for (long left = n; left > 0; left -= chunk.length) {
+                        random.nextBytes(chunk);
+                        sent.update(chunk);
+                        for (ByteBuffer b = ByteBuffer.wrap(chunk); b.hasRemaining();) {
+                            c.write(b);
+                        }
+                    }
+                    c.shutdownOutput();
+                    ByteBuffer digest = ByteBuffer.allocate(32);
+                    while (digest.hasRemaining() && c.read(digest) >= 0) {
+                        // until the 32 bytes are in
+                    }
+                    return java.util.Arrays.equals(sent.digest(), digest.array()) ? "ok" : "checksum differs";
+                }
+            }
+            try (TunnelConnection c = t.openConnection()) {
+                c.setReadTimeout(java.time.Duration.ofSeconds(30));
+                OutputStream out = c.outputStream();
+                out.write("SINK\n".getBytes(StandardCharsets.US_ASCII));
+                for (long left = n; left > 0; left -= chunk.length) {
+                    random.nextBytes(chunk);
+                    sent.update(chunk);
+                    out.write(chunk);
+                }
+                c.shutdownOutput();
+                return java.util.Arrays.equals(sent.digest(), c.inputStream().readNBytes(32)) ? "ok" : "checksum differs";
+            }
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
     /** Reads each connection to EOF; reports the byte count and SHA-256 of the first one that sent anything. */
     static final class Counting extends UnixSocketServer {
         record Result(long bytes, byte[] sha256) {

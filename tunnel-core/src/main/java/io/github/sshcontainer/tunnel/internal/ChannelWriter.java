@@ -2,11 +2,15 @@ package io.github.sshcontainer.tunnel.internal;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.io.IoWriteFuture;
-import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.threads.ThreadUtils;
 
 /**
@@ -19,6 +23,10 @@ import org.apache.sshd.common.util.threads.ThreadUtils;
  * once {@link #HIGH_WATER} bytes wait, until half of that is sent (the SSH window bounds what is in flight beyond
  * that), and small chunks that queued up meanwhile leave together, in one SSH packet.
  *
+ * <p>Bytes are copied once, into SSH packet buffers with room left for the header: MINA sends such a buffer as it
+ * is (encrypting it in place) when it fits the packet size and the window, instead of copying it into a packet of
+ * its own.
+ *
  * <p>Like a socket's send buffer: a failed write is reported by the next {@link #add}; a half-close or close
  * requested with bytes still queued happens after they are sent.
  */
@@ -29,11 +37,17 @@ public final class ChannelWriter {
     static final int LOW_WATER = HIGH_WATER / 2;
     /** Queued chunks smaller than this are merged into one write (one SSH packet). */
     private static final int MERGE_LIMIT = 32 * 1024;
+    /** Bytes queued from which a write run is gathered into few socket writes; less is sent packet by packet. */
+    private static final int GATHER_FROM = 64 * 1024;
+    /** The largest packet's data when the server names none (OpenSSH's own default). */
+    private static final int DEFAULT_PACKET = 32 * 1024;
+    /** Where the data of a {@code SSH_MSG_CHANNEL_DATA} packet starts: header, command, recipient, length. */
+    private static final int DATA_OFFSET = SshConstants.SSH_PACKET_HEADER_LEN + 1 + 4 + 4;
     /** How long a close waits for queued bytes to leave (like a socket's linger time). */
     static final java.time.Duration CLOSE_LINGER = java.time.Duration.ofSeconds(10);
 
     private final ForwardingChannel channel;
-    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
     private long queued;
     private boolean writing;
     private boolean eofAfterQueue;
@@ -46,17 +60,40 @@ public final class ChannelWriter {
     }
 
     /**
-     * Queues {@code chunk}, which the writer owns from now on.
+     * Queues a copy of {@code len} bytes of {@code b} from {@code off}.
      *
      * @return whether there is room for more; if not, wait with {@link #awaitRoom} or {@link #whenRoom}
      * @throws IOException an earlier write failed, or output was shut down
      */
-    public boolean add(byte[] chunk) throws IOException {
+    public boolean add(byte[] b, int off, int len) throws IOException {
+        return add(ByteBuffer.wrap(b, off, len));
+    }
+
+    /**
+     * Queues a copy of the bytes remaining in {@code src} (which this consumes).
+     *
+     * @return whether there is room for more; if not, wait with {@link #awaitRoom} or {@link #whenRoom}
+     * @throws IOException an earlier write failed, or output was shut down
+     */
+    public boolean add(ByteBuffer src) throws IOException {
+        synchronized (this) {
+            check();
+        }
+        List<Buffer> packets = new ArrayList<>(src.remaining() / DEFAULT_PACKET + 1);
+        int packetSize = packetSize();
+        long total = src.remaining();
+        while (src.hasRemaining()) {
+            int n = Math.min(src.remaining(), packetSize);
+            Buffer packet = newPacket(n);
+            src.get(packet.array(), DATA_OFFSET, n);
+            packet.wpos(DATA_OFFSET + n);
+            packets.add(packet);
+        }
         boolean start;
         synchronized (this) {
             check();
-            queue.add(chunk);
-            queued += chunk.length;
+            queue.addAll(packets);
+            queued += total;
             start = !writing;
             writing = true;
         }
@@ -66,6 +103,24 @@ public final class ChannelWriter {
         synchronized (this) {
             return queued < HIGH_WATER;
         }
+    }
+
+    /** The most data one packet of this channel carries (what the server accepts). */
+    private int packetSize() {
+        long remote = channel.getRemoteWindow().getPacketSize();
+        return remote <= 0 ? DEFAULT_PACKET : (int) Math.min(remote, MERGE_LIMIT * 4L);
+    }
+
+    /**
+     * An empty {@code SSH_MSG_CHANNEL_DATA} packet for {@code n} bytes of data, to be put at {@link #DATA_OFFSET};
+     * MINA fills in the header when it sends it.
+     */
+    private Buffer newPacket(int n) {
+        // like MINA's own data packets: 12 more than the data, so the session's padding and tag fit as they are
+        Buffer packet = channel.getSession().createBuffer(SshConstants.SSH_MSG_CHANNEL_DATA, n + 12);
+        packet.rpos(DATA_OFFSET);
+        packet.wpos(DATA_OFFSET);
+        return packet;
     }
 
     /** Blocks until the queue is down to the low-water mark. */
@@ -147,10 +202,31 @@ public final class ChannelWriter {
         }
     }
 
-    /** Writes queued chunks until the queue is empty or a write is still in progress; then its listener goes on. */
+    /**
+     * Writes queued packets until the queue is empty or a write is still in progress; then its listener goes on. A
+     * run of several packets leaves the TCP socket in few system calls (see {@link SelectorSession#gather}).
+     */
     private void pump() {
+        SelectorSession gathering = null;
+        synchronized (this) {
+            if (queued >= GATHER_FROM && channel.getSession().getIoSession() instanceof SelectorSession s) {
+                gathering = s;
+            }
+        }
+        if (gathering != null && gathering.gather()) {
+            try {
+                writeQueued();
+            } finally {
+                gathering.endGathering();
+            }
+        } else {
+            writeQueued();
+        }
+    }
+
+    private void writeQueued() {
         while (true) {
-            byte[] next;
+            Buffer next;
             boolean close;
             boolean eof;
             synchronized (this) {
@@ -171,48 +247,47 @@ public final class ChannelWriter {
                 return;
             }
             IoWriteFuture f;
+            int length = next.available();
             try {
-                f = ThreadUtils.runAsInternal(new ByteArrayBuffer(next), b -> channel.getAsyncIn().writeBuffer(b));
+                f = ThreadUtils.runAsInternal(next, b -> channel.getAsyncIn().writeBuffer(b));
             } catch (IOException | RuntimeException e) {
                 failed(e instanceof IOException io ? io : new IOException(e.toString(), e));
                 return;
             }
             if (!f.isDone()) {
                 f.addListener(done -> {
-                    if (written(done, next.length)) {
+                    if (written(done, length)) {
                         pump();
                     }
                 });
                 return;
             }
-            if (!written(f, next.length)) {
+            if (!written(f, length)) {
                 return;
             }
         }
     }
 
-    /** The next chunk, with small queued chunks behind it merged in; null if the queue is empty. */
-    private byte[] takeNext() {
-        byte[] head = queue.poll();
-        if (head == null || head.length >= MERGE_LIMIT || queue.isEmpty()
-                || queue.peek().length + head.length > MERGE_LIMIT) {
+    /** The next packet, with small queued packets behind it merged in; null if the queue is empty. */
+    private Buffer takeNext() {
+        Buffer head = queue.poll();
+        if (head == null || head.available() >= MERGE_LIMIT || queue.isEmpty()
+                || queue.peek().available() + head.available() > MERGE_LIMIT) {
             return head;
         }
-        int total = head.length;
+        int total = head.available();
         int count = 0;
-        for (byte[] c : queue) {
-            if (total + c.length > MERGE_LIMIT) {
+        for (Buffer c : queue) {
+            if (total + c.available() > MERGE_LIMIT) {
                 break;
             }
-            total += c.length;
+            total += c.available();
             count++;
         }
-        byte[] merged = java.util.Arrays.copyOf(head, total);
-        int at = head.length;
+        Buffer merged = newPacket(total);
+        merged.putBuffer(head);
         for (int i = 0; i < count; i++) {
-            byte[] c = queue.poll();
-            System.arraycopy(c, 0, merged, at, c.length);
-            at += c.length;
+            merged.putBuffer(queue.poll());
         }
         return merged;
     }

@@ -192,8 +192,8 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
                 throw new IOException("cannot write: the connection is closed");
             }
             ChannelWriter writer = channel.writer();
-            // a copy: the bytes leave after this returns, while the caller goes on
-            if (!writer.add(java.util.Arrays.copyOfRange(b, off, off + len))) {
+            // copied into packets: the bytes leave after this returns, while the caller goes on
+            if (!writer.add(b, off, len)) {
                 writer.awaitRoom();
             }
             stats.toRemote(len);

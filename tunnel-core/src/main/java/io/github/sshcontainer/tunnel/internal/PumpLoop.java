@@ -33,7 +33,8 @@ public final class PumpLoop implements Closeable {
     static final int READ_BUFFER = 256 * 1024;
 
     private final Selector selector;
-    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
+    /** Direct: a heap buffer would make the JDK read into a temporary direct buffer and copy from it. */
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER);
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean running = true;

@@ -31,21 +31,25 @@ import org.apache.sshd.common.util.closeable.AbstractCloseable;
  * One TCP connection of a {@link SelectorTransport}, as a MINA {@link IoSession}.
  *
  * <ul>
- * <li>Reads happen on the loop thread into one 32 KiB array per session, handed to
- * {@link IoHandler#messageReceived} right there (no thread hand-off); the socket acknowledges at once
- * ({@code TCP_QUICKACK}, see {@link QuickAckIo} for why).</li>
+ * <li>Reads happen on the loop thread into the loop's read buffer, handed to {@link IoHandler#messageReceived}
+ * right there (no thread hand-off); the socket acknowledges at once ({@code TCP_QUICKACK}, see {@link QuickAckIo}
+ * for why).</li>
  * <li>{@link #writeBuffer} writes on the caller's thread while nothing is queued and returns a completed future when
  * the socket took everything; what it cannot take now is queued (the caller's buffer is not copied: MINA's contract
  * is that it stays untouched until the future completes) and flushed by the loop thread when the socket is writable.
  * One lock orders the direct writes and the queue; futures are completed outside it.</li>
+ * <li>A thread about to write many packets (a bulk upload) can {@link #gather} them: they are copied into one
+ * direct buffer and leave in one system call per {@link #GATHER_SIZE} instead of one per packet (the copy replaces
+ * the one the JDK makes into a temporary direct buffer for every heap buffer it writes).</li>
  * </ul>
  */
 final class SelectorSession extends AbstractCloseable implements IoSession, SelectorLoop.Handler {
-    /** Like MINA's NIO2 read buffer. */
     /** Reads in a row on one wake-up while they fill the buffer, before other connections get their turn. */
     private static final int READS_PER_WAKEUP = 8;
     private static final AtomicLong IDS = new AtomicLong(1L << 32);
     private static volatile boolean quickAckSupported = true;
+    /** The most bytes gathered before they are written (a few SSH packets). */
+    static final int GATHER_SIZE = 256 * 1024;
 
     private final long id = IDS.incrementAndGet();
     private final SelectorConnector service;
@@ -65,6 +69,9 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     /** Guarded by {@link #writeLock}: a graceful close waiting for the queue to drain. */
     private DefaultCloseFuture graceful;
+    /** Guarded by {@link #writeLock}: the thread whose writes are gathered, and what it gathered (direct). */
+    private Thread gatherer;
+    private ByteBuffer gathered;
     /** Whether the queue holds something (OP_WRITE wanted); written under {@link #writeLock}. */
     private volatile boolean flushing;
     private volatile boolean readSuspended;
@@ -174,46 +181,121 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
             return AbstractIoWriteFuture.fulfilled(remoteAddress, new ClosedChannelException());
         }
         ByteBuffer data = ByteBuffer.wrap(buffer.array(), buffer.rpos(), buffer.available());
-        WriteFuture future;
-        boolean first;
+        WriteFuture future = null;
+        boolean first = false;
         IOException failure = null;
         synchronized (writeLock) {
-            if (queue.isEmpty()) {
-                try {
+            try {
+                if (gatherer != null && queue.isEmpty()) {
+                    if (data.remaining() > gathered.remaining()) {
+                        first = writeGathered();
+                    }
+                    if (queue.isEmpty() && data.remaining() <= gathered.remaining()) {
+                        gathered.put(data);
+                        if (gatherer != Thread.currentThread()) {
+                            // another thread's write does not wait for the gathering one to finish
+                            first = writeGathered();
+                        }
+                    }
+                }
+                if (queue.isEmpty()) {
                     while (data.hasRemaining() && channel.write(data) > 0) {
                         // the socket takes bytes: go on
                     }
-                } catch (IOException e) {
-                    failure = e;
+                    if (!data.hasRemaining()) {
+                        return written;
+                    }
                 }
-                if (failure == null && !data.hasRemaining()) {
-                    return written;
-                }
+            } catch (IOException e) {
+                failure = e;
             }
             if (failure == null) {
                 future = new WriteFuture(remoteAddress);
                 queue.add(new Pending(data, future));
-                first = !flushing;
+                first |= !flushing;
                 flushing = true;
-            } else {
-                future = null;
-                first = false;
             }
         }
         if (failure != null) {
             // reported from the loop, after the caller is done: like NIO2, whose failed writes complete later. (A
             // session must not vanish inside MINA's sessionCreated, whose first write can fail at once on loopback
             // when the server has already closed the connection.)
-            IOException cause = failure;
-            if (!loop.execute(() -> exceptionCaught(cause))) {
-                close(true);
-            }
+            failedLater(failure);
             return AbstractIoWriteFuture.fulfilled(remoteAddress, failure);
         }
         if (first) {
             requestInterestUpdate();
         }
         return future;
+    }
+
+    private void failedLater(IOException failure) {
+        if (!loop.execute(() -> exceptionCaught(failure))) {
+            close(true);
+        }
+    }
+
+    /**
+     * Gathers the calling thread's writes until {@link #endGathering}; false if another thread gathers now (this
+     * one's writes go out as usual, after what was gathered).
+     */
+    boolean gather() {
+        synchronized (writeLock) {
+            if (gatherer != null || isClosing()) {
+                return false;
+            }
+            if (gathered == null) {
+                gathered = ByteBuffer.allocateDirect(GATHER_SIZE); // only sessions that carry bulk data get one
+            }
+            gatherer = Thread.currentThread();
+            return true;
+        }
+    }
+
+    /** Writes what this thread gathered since {@link #gather}. */
+    void endGathering() {
+        boolean first;
+        synchronized (writeLock) {
+            gatherer = null;
+            try {
+                first = writeGathered();
+            } catch (IOException e) {
+                failedLater(e);
+                return;
+            }
+        }
+        if (first) {
+            requestInterestUpdate();
+        }
+    }
+
+    /**
+     * Writes the gathered bytes; what the socket cannot take now is queued, as a copy. Under {@link #writeLock}.
+     *
+     * @return whether the queue was empty before (the loop must be asked to flush it)
+     */
+    private boolean writeGathered() throws IOException {
+        if (gathered == null || gathered.position() == 0) {
+            return false;
+        }
+        gathered.flip();
+        try {
+            while (gathered.hasRemaining() && channel.write(gathered) > 0) {
+                // the socket takes bytes: go on
+            }
+            if (!gathered.hasRemaining()) {
+                return false;
+            }
+            ByteBuffer rest = ByteBuffer.allocate(gathered.remaining());
+            rest.put(gathered).flip();
+            // the writes it holds were reported done when gathered; nobody waits for this future
+            queue.add(new Pending(rest, new WriteFuture(remoteAddress)));
+            boolean first = !flushing;
+            flushing = true;
+            return first;
+        } finally {
+            gathered.clear();
+        }
     }
 
     @Override
@@ -223,7 +305,14 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
         }
         IOException failure = null;
         synchronized (writeLock) {
-            if (!queue.isEmpty()) {
+            try {
+                if (writeGathered()) {
+                    requestInterestUpdate();
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+            if (failure == null && !queue.isEmpty()) {
                 // after what is queued
                 queue.add(new Pending(null, new WriteFuture("shutdown-" + remoteAddress)));
                 return;
@@ -434,6 +523,13 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
     protected CloseFuture doCloseGracefully() {
         DefaultCloseFuture f = new DefaultCloseFuture(toString(), futureLock);
         synchronized (writeLock) {
+            try {
+                if (writeGathered()) {
+                    requestInterestUpdate();
+                }
+            } catch (IOException e) {
+                log.debug("doCloseGracefully({}): writing what was gathered failed: {}", this, e.toString());
+            }
             if (!queue.isEmpty()) {
                 graceful = f; // the flush that drains the queue finishes it
                 return f;

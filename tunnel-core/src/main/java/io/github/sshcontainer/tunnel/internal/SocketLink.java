@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Joins one accepted local socket to one SSH channel without a thread of its own.
  * <ul>
- * <li>local → remote: the loop reads into its shared buffer and queues a copy of what it read on the channel's
- * {@link ChannelWriter}; it stops reading while a megabyte waits there (back-pressure from the SSH window);</li>
+ * <li>local → remote: the loop reads into its shared (direct) buffer and the channel's {@link ChannelWriter} copies
+ * what it read into SSH packets; it stops reading while a megabyte waits there (back-pressure from the SSH
+ * window);</li>
  * <li>remote → local: bytes are written straight to the socket on MINA's thread; what the socket cannot take now is
  * queued and flushed when it becomes writable, and the SSH window reopens only for bytes actually written;</li>
  * <li>EOF passes through both ways as a half-close; the link ends when both directions ended or either side
@@ -97,8 +97,8 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
         ChannelWriter writer = channel.writer();
         boolean room;
         try {
-            // a copy of just what was read: the writer holds it until it is sent
-            room = writer.add(Arrays.copyOf(readBuffer.array(), n));
+            readBuffer.flip();
+            room = writer.add(readBuffer);
         } catch (IOException e) {
             abort(e);
             return;
