@@ -112,12 +112,18 @@ class TunnelIT {
 
     @Test
     void halfClosePassesThroughBothWays() throws Exception {
-        try (Tunnel t = open(RemoteEndpoint.unixSocket(echo.path().toString())); SocketChannel c = connect(t)) {
-            c.write(ByteBuffer.wrap("last words".getBytes(StandardCharsets.US_ASCII)));
-            c.shutdownOutput();
-            // the echo server sees our EOF, answers, then half-closes: we read everything, then EOF
-            byte[] all = Channels.newInputStream(c).readAllBytes();
-            assertEquals("last words", new String(all, StandardCharsets.US_ASCII));
+        try (Tunnel t = open(RemoteEndpoint.unixSocket(echo.path().toString()))) {
+            // many times: the answer and the EOF usually arrive in one SSH read, and the answer (held to be written
+            // to the local socket in one go with the rest of that read) must still reach it before the EOF
+            for (int i = 0; i < 100; i++) {
+                try (SocketChannel c = connect(t)) {
+                    c.write(ByteBuffer.wrap(("last words " + i).getBytes(StandardCharsets.US_ASCII)));
+                    c.shutdownOutput();
+                    // the echo server sees our EOF, answers, then half-closes: we read everything, then EOF
+                    byte[] all = Channels.newInputStream(c).readAllBytes();
+                    assertEquals("last words " + i, new String(all, StandardCharsets.US_ASCII));
+                }
+            }
         }
     }
 

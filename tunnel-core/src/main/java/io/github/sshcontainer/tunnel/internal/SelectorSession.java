@@ -23,8 +23,8 @@ import org.apache.sshd.common.io.AbstractIoWriteFuture;
 import org.apache.sshd.common.io.IoHandler;
 import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.io.IoWriteFuture;
+import org.apache.sshd.common.util.Readable;
 import org.apache.sshd.common.util.buffer.Buffer;
-import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.closeable.AbstractCloseable;
 
 /**
@@ -383,7 +383,7 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
                 return;
             }
             ByteBuffer readBuffer = loop.readBuffer();
-            ByteArrayBuffer received = loop.received();
+            Readable received = loop.received();
             readBuffer.clear();
             int n;
             try {
@@ -401,14 +401,15 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
                 return;
             }
             acknowledgeNow();
-            received.rpos(0);
-            received.wpos(0);
-            received.wpos(n);
+            readBuffer.flip();
             try {
                 handler.messageReceived(this, received);
             } catch (Throwable e) {
                 exceptionCaught(e);
                 return;
+            } finally {
+                // what this read delivered to local sockets leaves in one write per socket
+                LocalGather.current().flush();
             }
             if (n < readBuffer.capacity()) {
                 return;

@@ -117,7 +117,21 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
     }
 
     @Override
-    public void onData(byte[] data, int off, int len) throws IOException {
+    public void onData(byte[] data, int off, int len) {
+        LocalGather gather = LocalGather.current();
+        if (gather != null) {
+            gather.add(this, data, off, len); // written once this SSH read is handed over
+        } else {
+            write(ByteBuffer.wrap(data, off, len));
+        }
+    }
+
+    /**
+     * Writes {@code src} to the local socket, or queues a copy of what it cannot take now (flushed when it becomes
+     * writable); the SSH window reopens for what was written.
+     */
+    void write(ByteBuffer src) {
+        int len = src.remaining();
         int written = 0;
         boolean wantWrite = false;
         synchronized (this) {
@@ -125,27 +139,30 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
                 return;
             }
             if (pending.isEmpty()) {
-                ByteBuffer direct = ByteBuffer.wrap(data, off, len);
                 try {
-                    while (direct.hasRemaining() && socket.write(direct) > 0) {
+                    while (src.hasRemaining() && socket.write(src) > 0) {
                         // keep writing while the socket takes bytes
                     }
                 } catch (IOException e) {
                     loop.execute(() -> abort(e));
                     return;
                 }
-                written = len - direct.remaining();
-                if (direct.hasRemaining()) {
-                    pending.add(copyOf(direct));
+                written = len - src.remaining();
+                if (src.hasRemaining()) {
+                    pending.add(copyOf(src));
                     wantWrite = true;
                 }
             } else {
-                pending.add(copyOf(ByteBuffer.wrap(data, off, len)));
+                pending.add(copyOf(src));
             }
         }
         if (written > 0) {
             stats.fromRemote(written);
-            channel.consumed(written);
+            try {
+                channel.consumed(written);
+            } catch (IOException e) {
+                loop.execute(() -> abort(e));
+            }
         }
         if (wantWrite) {
             loop.execute(this::wantWrite);
@@ -196,8 +213,17 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
         }
     }
 
+    /** Writes what the I/O thread gathered for this link, so that an EOF or close cannot overtake it. */
+    private void flushGathered() {
+        LocalGather gather = LocalGather.current();
+        if (gather != null) {
+            gather.flush(this);
+        }
+    }
+
     @Override
     public void onRemoteEof() {
+        flushGathered();
         loop.execute(() -> {
             remoteEof = true;
             boolean drained;
@@ -213,6 +239,7 @@ final class SocketLink implements ChannelEvents, PumpLoop.Handler {
 
     @Override
     public void onClosed(boolean graceful) {
+        flushGathered();
         loop.execute(() -> {
             boolean drained;
             synchronized (this) {
