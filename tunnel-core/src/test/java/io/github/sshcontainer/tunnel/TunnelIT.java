@@ -29,6 +29,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import io.github.sshcontainer.tunnel.testing.UnixEchoServer;
@@ -160,6 +161,29 @@ class TunnelIT {
                 assertEquals(size, total);
                 assertArrayEquals(UnixSinkServer.expectedSha256(size, 7), got.digest());
             }
+        }
+    }
+
+    @Test
+    void aLocalReaderThatFallsBehindStillGetsEveryByteInOrder() throws Exception {
+        // the local socket fills up: what one SSH read delivered is queued and flushed when the socket drains, and the
+        // SSH window reopens only for what reached it
+        long size = 24L << 20;
+        try (Tunnel t = open(RemoteEndpoint.unixSocket(sink.path().toString())); SocketChannel c = connect(t)) {
+            Channels.newOutputStream(c).write(UnixSinkServer.sendRequest(size, 11));
+            MessageDigest got = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+            long total = 0;
+            long slowUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+            for (int n; (n = c.read(buf.clear().limit(System.nanoTime() < slowUntil ? 512 : buf.capacity()))) >= 0;) {
+                got.update(buf.flip());
+                total += n;
+                if (System.nanoTime() < slowUntil) {
+                    Thread.sleep(2); // much slower than the tunnel delivers: its writes to this socket stall
+                }
+            }
+            assertEquals(size, total);
+            assertArrayEquals(UnixSinkServer.expectedSha256(size, 11), got.digest());
         }
     }
 
