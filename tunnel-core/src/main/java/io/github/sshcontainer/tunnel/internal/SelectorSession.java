@@ -575,9 +575,10 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
         } catch (Throwable e) {
             log.debug("doCloseImmediately({}): IoHandler#sessionClosed failed: {}", this, e.toString());
         }
-        synchronized (attributes) {
-            attributes.clear();
-        }
+        // The attributes stay (unlike NIO2's session, which clears them): a session whose first write failed (the
+        // server closed at once, e.g. an HTTP server answering and hanging up) is closed on the loop thread, possibly
+        // before MINA's connect listener runs on the caller's thread and looks its SSH session up here; without it
+        // the caller got "No session attached" instead of the explanation of what answered.
     }
 
     @Override
