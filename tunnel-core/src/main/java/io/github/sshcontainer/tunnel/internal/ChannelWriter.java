@@ -207,17 +207,21 @@ public final class ChannelWriter {
      * run of several packets leaves the TCP socket in few system calls (see {@link SelectorSession#gather}).
      */
     private void pump() {
-        SelectorSession gathering = null;
-        synchronized (this) {
-            if (queued >= GATHER_FROM && channel.getSession().getIoSession() instanceof SelectorSession s) {
-                gathering = s;
-            }
+        SelectorSession session = channel.getSession().getIoSession() instanceof SelectorSession s ? s : null;
+        PumpLoop loop = PumpLoop.current();
+        if (session != null && loop != null && loop.gatherThisRound(session)) {
+            writeQueued(); // leaves with the rest of the pump loop's round
+            return;
         }
-        if (gathering != null && gathering.gather()) {
+        boolean bulk;
+        synchronized (this) {
+            bulk = queued >= GATHER_FROM;
+        }
+        if (session != null && bulk && session.gather()) {
             try {
                 writeQueued();
             } finally {
-                gathering.endGathering();
+                session.endGathering();
             }
         } else {
             writeQueued();

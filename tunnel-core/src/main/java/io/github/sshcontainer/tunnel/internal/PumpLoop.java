@@ -7,7 +7,9 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -17,6 +19,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One selector thread that accepts local connections and moves their bytes, for any number of connections. Work
  * from other threads is handed in with {@link #execute(Runnable)}; everything else runs on the loop thread.
+ *
+ * <p>What the local connections send during one round of the loop (every ready socket read once) leaves each SSH
+ * connection gathered, in one system call at the end of the round rather than one per request, like OpenSSH's
+ * client loop: with many connections each sending small requests, that is most of the cost.
  */
 public final class PumpLoop implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(PumpLoop.class);
@@ -37,6 +43,9 @@ public final class PumpLoop implements Closeable {
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER);
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
+    private static final ThreadLocal<PumpLoop> CURRENT = new ThreadLocal<>();
+    /** Loop thread only: the SSH connections this round's writes are gathered on. */
+    private final List<SelectorSession> gathering = new ArrayList<>();
     private volatile boolean running = true;
 
     public PumpLoop(String name) throws IOException {
@@ -54,6 +63,11 @@ public final class PumpLoop implements Closeable {
         }
     }
 
+    /** The loop whose thread calls this; null on any other thread. */
+    static PumpLoop current() {
+        return CURRENT.get();
+    }
+
     /** Whether the caller is the loop thread. */
     public boolean inLoop() {
         return Thread.currentThread() == thread;
@@ -68,6 +82,29 @@ public final class PumpLoop implements Closeable {
         return readBuffer;
     }
 
+    /**
+     * Gathers the loop thread's writes on {@code session} until the end of this round; false if they cannot be
+     * gathered now (another thread gathers on it). Loop thread only.
+     */
+    boolean gatherThisRound(SelectorSession session) {
+        assert inLoop();
+        if (gathering.contains(session)) {
+            return true;
+        }
+        if (!session.gather()) {
+            return false;
+        }
+        gathering.add(session);
+        return true;
+    }
+
+    private void endRound() {
+        for (SelectorSession s : gathering) {
+            s.endGathering();
+        }
+        gathering.clear();
+    }
+
     /** Registers {@code channel} with {@code handler}; call on the loop thread. */
     public SelectionKey register(SelectableChannel channel, int ops, Handler handler) throws ClosedChannelException {
         assert inLoop();
@@ -75,6 +112,7 @@ public final class PumpLoop implements Closeable {
     }
 
     private void run() {
+        CURRENT.set(this);
         while (running) {
             try {
                 // a task queued from the loop thread itself (e.g. by an already-completed future) must not wait
@@ -108,7 +146,9 @@ public final class PumpLoop implements Closeable {
                     handler.abort(e);
                 }
             }
+            endRound();
         }
+        endRound();
         for (SelectionKey key : selector.keys()) {
             ((Handler) key.attachment()).abort(new IOException("tunnel closed"));
         }
