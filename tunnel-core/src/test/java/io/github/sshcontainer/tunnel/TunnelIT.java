@@ -31,6 +31,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import io.github.sshcontainer.tunnel.internal.ChannelEvents;
+import io.github.sshcontainer.tunnel.internal.ForwardingChannel;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import io.github.sshcontainer.tunnel.testing.UnixEchoServer;
 import io.github.sshcontainer.tunnel.testing.UnixSinkServer;
@@ -292,6 +294,54 @@ class TunnelIT {
             assertTrue(e.getMessage().contains("AllowStreamLocalForwarding no"), e.getMessage());
             assertTrue(e.getMessage().contains("this user may use it"), e.getMessage());
         }
+    }
+
+    @Test
+    void aChannelTheServerRefusesReportsNoCloseToItsConnection() throws Exception {
+        // the opener retries a refused channel on another session with the same connection: a close reported for the
+        // refused one (MINA closes it as the refusal arrives, maybe before the opener's listener is added) made that
+        // connection look lost although its retry opened fine
+        try (OpenSshServer strict = OpenSshServer.builder().allowStreamLocalForwarding(false).start();
+                SshConnector connector = SshConnector.create(SshOptions.builder().identity(strict.clientKey())
+                        .knownHosts(writeKnownHosts(strict)).sshConfig(null).useAgent(false).build())) {
+            org.apache.sshd.client.session.ClientSession session = connector.connect(
+                    SshTarget.of(strict.user(), strict.host(), strict.port()));
+            java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+            ForwardingChannel channel = new ForwardingChannel(RemoteEndpoint.unixSocket(echo.path().toString()));
+            channel.setEvents(new ChannelEvents() {
+                @Override
+                public void bind(ForwardingChannel c) {
+                }
+
+                @Override
+                public void onData(byte[] data, int off, int len) {
+                }
+
+                @Override
+                public void onRemoteEof() {
+                }
+
+                @Override
+                public void onClosed(boolean graceful) {
+                    closes.incrementAndGet();
+                }
+            });
+            java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+            channel.addCloseFutureListener(f -> closed.countDown());
+            session.getService(org.apache.sshd.common.session.ConnectionService.class).registerChannel(channel);
+            org.apache.sshd.client.future.OpenFuture opening = channel.open();
+            assertTrue(opening.await(10, TimeUnit.SECONDS));
+            assertFalse(opening.isOpened(), "sshd with AllowStreamLocalForwarding no should refuse the channel");
+            assertTrue(closed.await(5, TimeUnit.SECONDS), "MINA closes a refused channel");
+            Thread.sleep(200); // nothing arrives later either
+            assertEquals(0, closes.get(), "a refused channel reported a close to its connection");
+        }
+    }
+
+    private static Path writeKnownHosts(OpenSshServer server) throws IOException {
+        Path kh = Files.createTempFile(tmp, "kh", "");
+        server.writeKnownHosts(kh);
+        return kh;
     }
 
     @Test

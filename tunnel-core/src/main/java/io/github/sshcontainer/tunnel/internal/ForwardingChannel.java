@@ -32,7 +32,10 @@ public class ForwardingChannel extends AsyncCapableClientChannel {
         setStreaming(Streaming.Async);
         addCloseFutureListener(f -> {
             ChannelEvents e = events;
-            if (e != null && !detached) {
+            // a channel that never opened reports nothing: whoever opened it learns of the failure from the open
+            // (and may retry on another session with the same events), and MINA closes a refused channel before the
+            // opener's listener runs when the refusal arrives first
+            if (e != null && !detached && openFuture != null && openFuture.isOpened()) {
                 e.onClosed(endedCleanly());
             }
         });
