@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PumpLoop implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(PumpLoop.class);
+    private static final ThreadLocal<PumpLoop> CURRENT = new ThreadLocal<>();
 
     /** Called on the loop thread when a registered channel is ready. */
     public interface Handler {
@@ -43,7 +44,6 @@ public final class PumpLoop implements Closeable {
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER);
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
-    private static final ThreadLocal<PumpLoop> CURRENT = new ThreadLocal<>();
     /** Loop thread only: the SSH connections this round's writes are gathered on. */
     private final List<SelectorSession> gathering = new ArrayList<>();
     private volatile boolean running = true;

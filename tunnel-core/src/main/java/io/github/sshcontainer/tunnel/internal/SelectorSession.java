@@ -38,7 +38,7 @@ import org.apache.sshd.common.util.closeable.AbstractCloseable;
  * the socket took everything; what it cannot take now is queued (the caller's buffer is not copied: MINA's contract
  * is that it stays untouched until the future completes) and flushed by the loop thread when the socket is writable.
  * One lock orders the direct writes and the queue; futures are completed outside it.</li>
- * <li>A thread about to write many packets (a bulk upload) can {@link #gather} them: they are copied into one
+ * <li>A thread about to write many packets (a bulk upload, or a round of the pump loop) can {@link #gather} them: they are copied into one
  * direct buffer and leave in one system call per {@link #GATHER_SIZE} instead of one per packet (the copy replaces
  * the one the JDK makes into a temporary direct buffer for every heap buffer it writes).</li>
  * </ul>

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * <li>local → remote: the loop reads into its shared (direct) buffer and the channel's {@link ChannelWriter} copies
  * what it read into SSH packets; it stops reading while a megabyte waits there (back-pressure from the SSH
  * window);</li>
- * <li>remote → local: bytes are written straight to the socket on MINA's thread; what the socket cannot take now is
- * queued and flushed when it becomes writable, and the SSH window reopens only for bytes actually written;</li>
+ * <li>remote → local: bytes are written to the socket on MINA's thread — on the selector transport's I/O thread,
+ * once per SSH read ({@link LocalGather}); what the socket cannot take now is queued and flushed when it becomes
+ * writable, and the SSH window reopens only for bytes actually written;</li>
  * <li>EOF passes through both ways as a half-close; the link ends when both directions ended or either side
  * failed.</li>
  * </ul>
