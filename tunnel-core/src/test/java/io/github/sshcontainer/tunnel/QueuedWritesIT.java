@@ -220,39 +220,19 @@ class QueuedWritesIT {
     /** Sends {@code n} random bytes to the sink and compares its checksum; "ok" or what went wrong. */
     private static String upload(Tunnel t, boolean viaSocket, long seed, long n) {
         try {
-            MessageDigest sent = MessageDigest.getInstance("SHA-256");
-            SplittableRandom random = new SplittableRandom(seed);
-            byte[] chunk = new byte[(int) Math.min(n, 200 * 1024)];
+            UnixSinkServer.Transfer up;
             if (viaSocket) {
                 try (SocketChannel c = TunnelIT.connect(t)) {
-                    c.write(ByteBuffer.wrap("SINK\n".getBytes(StandardCharsets.US_ASCII)));
-                    for (long left = n; left > 0; left -= chunk.length) {
-                        random.nextBytes(chunk);
-                        sent.update(chunk);
-                        for (ByteBuffer b = ByteBuffer.wrap(chunk); b.hasRemaining();) {
-                            c.write(b);
-                        }
-                    }
-                    c.shutdownOutput();
-                    ByteBuffer digest = ByteBuffer.allocate(32);
-                    while (digest.hasRemaining() && c.read(digest) >= 0) {
-                        // until the 32 bytes are in
-                    }
-                    return java.util.Arrays.equals(sent.digest(), digest.array()) ? "ok" : "checksum differs";
+                    up = UnixSinkServer.upload(java.nio.channels.Channels.newOutputStream(c),
+                            java.nio.channels.Channels.newInputStream(c), c::shutdownOutput, n, seed);
+                }
+            } else {
+                try (TunnelConnection c = t.openConnection()) {
+                    c.setReadTimeout(java.time.Duration.ofSeconds(30));
+                    up = UnixSinkServer.upload(c.outputStream(), c.inputStream(), c::shutdownOutput, n, seed);
                 }
             }
-            try (TunnelConnection c = t.openConnection()) {
-                c.setReadTimeout(java.time.Duration.ofSeconds(30));
-                OutputStream out = c.outputStream();
-                out.write("SINK\n".getBytes(StandardCharsets.US_ASCII));
-                for (long left = n; left > 0; left -= chunk.length) {
-                    random.nextBytes(chunk);
-                    sent.update(chunk);
-                    out.write(chunk);
-                }
-                c.shutdownOutput();
-                return java.util.Arrays.equals(sent.digest(), c.inputStream().readNBytes(32)) ? "ok" : "checksum differs";
-            }
+            return java.util.Arrays.equals(up.expected(), up.sha256()) ? "ok" : "checksum differs";
         } catch (Exception e) {
             return e.toString();
         }

@@ -9,13 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
 import io.github.sshcontainer.tunnel.internal.SelectorTransport;
@@ -87,31 +84,14 @@ class SelectorTransportIT {
         long size = 64L << 20;
         try (Tunnel t = inProcess(sink.path())) {
             try (TunnelConnection c = t.openConnection()) {
-                OutputStream out = c.outputStream();
-                out.write(UnixSinkServer.sinkRequest());
-                MessageDigest sent = MessageDigest.getInstance("SHA-256");
-                SplittableRandom random = new SplittableRandom(42);
-                byte[] chunk = new byte[256 * 1024];
-                for (long done = 0; done < size; done += chunk.length) {
-                    random.nextBytes(chunk);
-                    sent.update(chunk);
-                    out.write(chunk);
-                }
-                c.shutdownOutput();
-                assertArrayEquals(sent.digest(), c.inputStream().readNBytes(32), "what the far end received");
+                UnixSinkServer.Transfer up = UnixSinkServer.upload(c.outputStream(), c.inputStream(), c::shutdownOutput,
+                        size, 42);
+                assertArrayEquals(up.expected(), up.sha256(), "what the far end received");
             }
             try (TunnelConnection c = t.openConnection()) {
-                c.outputStream().write(UnixSinkServer.sendRequest(size, 7));
-                MessageDigest got = MessageDigest.getInstance("SHA-256");
-                InputStream in = c.inputStream();
-                byte[] buf = new byte[128 * 1024];
-                long total = 0;
-                for (int n; (n = in.read(buf)) > 0;) {
-                    got.update(buf, 0, n);
-                    total += n;
-                }
-                assertEquals(size, total);
-                assertArrayEquals(UnixSinkServer.expectedSha256(size, 7), got.digest(), "what we received");
+                UnixSinkServer.Transfer down = UnixSinkServer.download(c.outputStream(), c.inputStream(), size, 7);
+                assertEquals(size, down.bytes());
+                assertArrayEquals(down.expected(), down.sha256(), "what we received");
             }
             assertFalse(ioThreads().isEmpty(), "the selector transport is in use");
         }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.UnixDomainSocketAddress;
@@ -136,32 +135,16 @@ class TunnelIT {
         try (Tunnel t = open(RemoteEndpoint.unixSocket(sink.path().toString()))) {
             // upload: we send, the far end checksums
             try (SocketChannel c = connect(t)) {
-                OutputStream out = Channels.newOutputStream(c);
-                out.write(UnixSinkServer.sinkRequest());
-                MessageDigest sent = MessageDigest.getInstance("SHA-256");
-                SplittableRandom random = new SplittableRandom(42);
-                byte[] chunk = new byte[256 * 1024];
-                for (long done = 0; done < size; done += chunk.length) {
-                    random.nextBytes(chunk);
-                    sent.update(chunk);
-                    out.write(chunk);
-                }
-                c.shutdownOutput();
-                assertArrayEquals(sent.digest(), readFully(Channels.newInputStream(c), 32));
+                UnixSinkServer.Transfer up = UnixSinkServer.upload(Channels.newOutputStream(c),
+                        Channels.newInputStream(c), c::shutdownOutput, size, 42);
+                assertArrayEquals(up.expected(), up.sha256());
             }
             // download: the far end sends, we checksum
             try (SocketChannel c = connect(t)) {
-                Channels.newOutputStream(c).write(UnixSinkServer.sendRequest(size, 7));
-                MessageDigest got = MessageDigest.getInstance("SHA-256");
-                InputStream in = Channels.newInputStream(c);
-                byte[] buf = new byte[128 * 1024];
-                long total = 0;
-                for (int n; (n = in.read(buf)) > 0;) {
-                    got.update(buf, 0, n);
-                    total += n;
-                }
-                assertEquals(size, total);
-                assertArrayEquals(UnixSinkServer.expectedSha256(size, 7), got.digest());
+                UnixSinkServer.Transfer down = UnixSinkServer.download(Channels.newOutputStream(c),
+                        Channels.newInputStream(c), size, 7);
+                assertEquals(size, down.bytes());
+                assertArrayEquals(down.expected(), down.sha256());
             }
         }
     }

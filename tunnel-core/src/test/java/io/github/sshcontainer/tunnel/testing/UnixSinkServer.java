@@ -1,6 +1,8 @@
 package io.github.sshcontainer.tunnel.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -73,6 +75,51 @@ public final class UnixSinkServer extends UnixSocketServer {
     /** The line a client sends before the data whose digest it wants. */
     public static byte[] sinkRequest() {
         return "SINK\n".getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * What one transfer through the server came to: the bytes counted and the SHA-256 of what arrived, beside the
+     * SHA-256 of what was sent (by this client, or by {@code SEND}'s pattern).
+     */
+    public record Transfer(long bytes, byte[] sha256, byte[] expected) {
+    }
+
+    /** How a client half-closes its side (a socket, a tunnel connection). */
+    public interface HalfClose {
+        void shutdownOutput() throws IOException;
+    }
+
+    /**
+     * Sends {@code SINK} and {@code n} pseudo-random bytes from {@code seed} in 256 KiB writes, half-closes, and reads
+     * the server's digest of what it got.
+     */
+    public static Transfer upload(OutputStream out, InputStream in, HalfClose halfClose, long n, long seed)
+            throws IOException {
+        out.write(sinkRequest());
+        MessageDigest sent = sha256();
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[] chunk = new byte[(int) Math.min(n, 256 * 1024)];
+        for (long left = n; left > 0; left -= chunk.length) {
+            random.nextBytes(chunk);
+            int len = (int) Math.min(left, chunk.length);
+            sent.update(chunk, 0, len);
+            out.write(chunk, 0, len);
+        }
+        halfClose.shutdownOutput();
+        return new Transfer(n, in.readNBytes(32), sent.digest());
+    }
+
+    /** Sends {@code SEND n seed} and reads to EOF, counting and hashing what arrives. */
+    public static Transfer download(OutputStream out, InputStream in, long n, long seed) throws IOException {
+        out.write(sendRequest(n, seed));
+        MessageDigest got = sha256();
+        byte[] buf = new byte[128 * 1024];
+        long total = 0;
+        for (int r; (r = in.read(buf)) > 0;) {
+            got.update(buf, 0, r);
+            total += r;
+        }
+        return new Transfer(total, got.digest(), expectedSha256(n, seed));
     }
 
     @Override
