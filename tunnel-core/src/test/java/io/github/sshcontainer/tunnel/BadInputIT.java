@@ -527,6 +527,10 @@ class BadInputIT {
                 illegal(g, "drain negative", () -> echoTunnel(options().build()).drainTimeout(Duration.ofSeconds(-1)),
                         "drain timeout"),
                 illegal(g, "backlog 0", () -> echoTunnel(options().build()).backlog(0), "backlog"),
+                illegal(g, "reply spin over 1 ms", () -> echoTunnel(options().build()).replySpin(Duration.ofMillis(2)),
+                        "reply spin", "1 ms", "2000 µs"),
+                illegal(g, "reply spin negative", () -> echoTunnel(options().build()).replySpin(Duration.ofNanos(-1)),
+                        "reply spin"),
                 illegal(g, "options and a shared connector", () -> {
                     try (SshConnector c = SshConnector.create(options().build())) {
                         echoTunnel(options().build()).connector(c);

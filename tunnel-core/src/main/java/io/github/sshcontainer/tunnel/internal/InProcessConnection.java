@@ -29,9 +29,17 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
     private boolean counted = true;
     /** {@link #setReadTimeout}: 0 waits forever. */
     private volatile long readTimeoutMillis;
+    private final ReplySpin spin;
+    /** Counts what a waiting reader waits for (data, EOF, close), so that it can spin on it without the lock. */
+    private volatile int arrivals;
 
-    public InProcessConnection(StatsCounter stats) {
+    /**
+     * @param replySpin how long a reader waiting for the reply to its own write busy-waits before it parks (see
+     *        {@link ReplySpin}); zero: never
+     */
+    public InProcessConnection(StatsCounter stats, java.time.Duration replySpin) {
         this.stats = stats;
+        this.spin = new ReplySpin(replySpin);
     }
 
     @Override
@@ -43,8 +51,10 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
     public void onData(byte[] data, int off, int len) {
         byte[] copy = new byte[len];
         System.arraycopy(data, off, copy, 0, len);
+        spin.arrived();
         synchronized (this) {
             chunks.add(copy);
+            arrivals++;
             notifyAll();
         }
     }
@@ -52,6 +62,7 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
     @Override
     public synchronized void onRemoteEof() {
         remoteEof = true;
+        arrivals++;
         notifyAll();
     }
 
@@ -62,6 +73,7 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
                 lost = true;
             }
             closed = true;
+            arrivals++;
             notifyAll();
         }
         uncount();
@@ -111,6 +123,7 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
         synchronized (this) {
             closed = true;
             chunks.clear();
+            arrivals++;
             notifyAll();
         }
         channel.writer().closeAfterQueue();
@@ -124,6 +137,7 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
         int n;
         long timeout = readTimeoutMillis;
         long deadline = timeout == 0 ? 0 : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        awaitReplySpinning();
         synchronized (this) {
             while (chunks.isEmpty()) {
                 if (remoteEof) {
@@ -175,6 +189,17 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
         return n;
     }
 
+    /** Before parking for a reply to this connection's own write: a short bounded spin, see {@link ReplySpin}. */
+    private void awaitReplySpinning() {
+        int seen = arrivals;
+        synchronized (this) {
+            if (!chunks.isEmpty() || remoteEof || closed) {
+                return;
+            }
+        }
+        spin.await(() -> arrivals != seen);
+    }
+
     private synchronized int available() {
         int total = 0;
         for (byte[] c : chunks) {
@@ -198,6 +223,7 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
             }
             stats.toRemote(len);
         }
+        spin.wrote();
     }
 
     private final class Input extends InputStream {

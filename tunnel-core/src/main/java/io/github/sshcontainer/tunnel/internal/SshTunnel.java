@@ -58,6 +58,7 @@ public final class SshTunnel implements Tunnel {
     private final ChannelOpener opener;
     private final StatsCounter stats;
     private final Duration drainTimeout;
+    private final Duration replySpin;
     private final Duration openTimeout;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The tunnel whose session this forward uses; null for a tunnel with a session of its own. */
@@ -81,6 +82,7 @@ public final class SshTunnel implements Tunnel {
                 : null;
         this.opener = new ChannelOpener(sessions, pool, remote, openTimeout);
         this.drainTimeout = b.drainTimeout();
+        this.replySpin = b.replySpin();
         this.parent = null;
     }
 
@@ -96,6 +98,7 @@ public final class SshTunnel implements Tunnel {
         this.pool = null;
         this.opener = new ChannelOpener(sessions, remote, openTimeout);
         this.drainTimeout = parent.drainTimeout;
+        this.replySpin = parent.replySpin;
         this.parent = parent;
     }
 
@@ -140,7 +143,7 @@ public final class SshTunnel implements Tunnel {
     }
 
     private void verifyRemote() throws IOException {
-        InProcessConnection probe = new InProcessConnection(new StatsCounter());
+        InProcessConnection probe = new InProcessConnection(new StatsCounter(), Duration.ZERO);
         ForwardingChannel channel = await(opener.open(probe, true));
         if (channel instanceof ExecChannel) {
             // run the command once with stdin closed: one that cannot run at all exits non-zero without output
@@ -269,7 +272,7 @@ public final class SshTunnel implements Tunnel {
             throw new IOException("tunnel to " + remote + " is closed");
         }
         stats.opened();
-        InProcessConnection connection = new InProcessConnection(stats);
+        InProcessConnection connection = new InProcessConnection(stats, replySpin);
         try {
             await(opener.open(connection, true));
             return connection;
