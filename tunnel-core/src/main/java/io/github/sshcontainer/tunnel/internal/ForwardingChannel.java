@@ -23,6 +23,10 @@ import org.apache.sshd.common.util.threads.ThreadUtils;
 public class ForwardingChannel extends AsyncCapableClientChannel {
     private final RemoteEndpoint endpoint;
     private final ChannelWriter writer = new ChannelWriter(this);
+    /** Bytes passed on but not yet given back to the SSH window (see {@link #consumed}). */
+    private final java.util.concurrent.atomic.AtomicLong unreleased = new java.util.concurrent.atomic.AtomicLong();
+    /** The window is reopened once a quarter of it was passed on: one adjustment per 512 KiB, not per 100 KiB. */
+    private static final int RELEASE_FRACTION = 4;
     private volatile ChannelEvents events;
     private volatile boolean detached;
 
@@ -124,8 +128,16 @@ public class ForwardingChannel extends AsyncCapableClientChannel {
             return;
         }
         LocalWindow window = getLocalWindow();
+        long pending = unreleased.addAndGet(len);
+        if (pending < window.getMaxSize() / RELEASE_FRACTION) {
+            return;
+        }
+        long release = unreleased.getAndSet(0);
+        if (release <= 0) {
+            return;
+        }
         ThreadUtils.runAsInternal(window, w -> {
-            w.release(len);
+            w.release(release);
             return null;
         });
     }
