@@ -22,6 +22,10 @@ public final class Main {
             Soak.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args.length > 0 && args[0].equals("floor")) {
+            Floor.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         Config config = Args.parseOrExit("benchmarks", args, Main::parse, usage());
         if (config == null) {
             return;
@@ -58,7 +62,8 @@ public final class Main {
                 + "  full (default): 1 GiB bulk, 8x128 MiB streams, 20k round trips, 2k opens, 1,000 concurrent,"
                 + " fleet of 100 sshd\n"
                 + "  --quick: 256 MiB bulk, fleet of 3; --tiny: a smoke run (MiB sizes)\n"
-                + "   or: java -jar benchmarks.jar soak [--minutes 5] [--restart-every 60] [--workers 16]";
+                + "   or: java -jar benchmarks.jar soak [--minutes 5] [--restart-every 60] [--workers 16]\n"
+                + "   or: java -jar benchmarks.jar floor [--mib 2048]  (the least a JVM SSH client spends per MiB)";
     }
 
     /** The configuration the arguments ask for; null for --help. */
