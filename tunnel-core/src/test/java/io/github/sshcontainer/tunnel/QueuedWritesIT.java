@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -311,5 +312,49 @@ class QueuedWritesIT {
                 }
             }
         }
+    }
+
+    /**
+     * A reader parked on an empty queue is handed bytes straight into its buffer; what does not fit is queued behind
+     * them. Reads of every size, from one byte to more than a packet, and pauses that let the queue fill, must still
+     * see every byte once and in order.
+     */
+    @Test
+    void readsOfEverySizeSeeTheDownloadWholeAndInOrder() throws Exception {
+        long n = 24L << 20;
+        long seed = 77;
+        SplittableRandom random = new SplittableRandom(5);
+        MessageDigest got = MessageDigest.getInstance("SHA-256");
+        long total = 0;
+        try (Tunnel t = inProcess(sink.path()); TunnelConnection c = t.openConnection()) {
+            c.outputStream().write(UnixSinkServer.sendRequest(n, seed));
+            InputStream in = c.inputStream();
+            byte[] buf = new byte[200 * 1024];
+            while (true) {
+                int pick = random.nextInt(8);
+                int len = pick == 0 ? 1 : pick < 4 ? 1 + random.nextInt(100) : 1 + random.nextInt(buf.length - 16);
+                int off = random.nextInt(16);
+                int r = len == 1 && random.nextBoolean() ? readOne(in, buf, off) : in.read(buf, off, len);
+                if (r < 0) {
+                    break;
+                }
+                got.update(buf, off, r);
+                total += r;
+                if (random.nextInt(64) == 0) {
+                    Thread.sleep(2); // the queue fills meanwhile
+                }
+            }
+        }
+        assertEquals(n, total);
+        assertArrayEquals(UnixSinkServer.expectedSha256(n, seed), got.digest(), "the bytes, in order");
+    }
+
+    private static int readOne(InputStream in, byte[] buf, int off) throws IOException {
+        int b = in.read();
+        if (b < 0) {
+            return -1;
+        }
+        buf[off] = (byte) b;
+        return 1;
     }
 }

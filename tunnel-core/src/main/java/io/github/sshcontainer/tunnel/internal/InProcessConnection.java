@@ -12,7 +12,8 @@ import io.github.sshcontainer.tunnel.TunnelConnection;
 
 /**
  * A {@link TunnelConnection} backed directly by a {@link ForwardingChannel}: inbound chunks are queued as they
- * arrive (bounded by the SSH window, which reopens as the reader consumes them); writes are copied into the
+ * arrive (bounded by the SSH window, which reopens as the reader consumes them), or copied straight into the buffer
+ * of a reader that is parked on an empty queue; writes are copied into the
  * channel's {@link ChannelWriter} and leave while the caller goes on (it waits only when a megabyte is queued).
  */
 public final class InProcessConnection implements TunnelConnection, ChannelEvents {
@@ -23,6 +24,11 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
     private final Output output = new Output();
     private volatile ForwardingChannel channel;
     private int chunkOffset;
+    /** A parked reader's buffer the I/O thread fills directly while the queue is empty; null if none. */
+    private byte[] target;
+    private int targetOff;
+    private int targetLen;
+    private int targetFilled;
     private boolean remoteEof;
     private boolean closed;
     private boolean lost;
@@ -49,11 +55,21 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
 
     @Override
     public void onData(byte[] data, int off, int len) {
-        byte[] copy = new byte[len];
-        System.arraycopy(data, off, copy, 0, len);
         spin.arrived();
         synchronized (this) {
-            chunks.add(copy);
+            if (target != null && chunks.isEmpty()) {
+                // a reader is parked on an empty queue: straight into its buffer, one copy instead of two
+                int take = Math.min(len, targetLen - targetFilled);
+                System.arraycopy(data, off, target, targetOff + targetFilled, take);
+                targetFilled += take;
+                off += take;
+                len -= take;
+            }
+            if (len > 0) {
+                byte[] copy = new byte[len];
+                System.arraycopy(data, off, copy, 0, len);
+                chunks.add(copy);
+            }
             arrivals++;
             notifyAll();
         }
@@ -139,7 +155,46 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
         long deadline = timeout == 0 ? 0 : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         awaitReplySpinning();
         synchronized (this) {
-            while (chunks.isEmpty()) {
+            n = awaitData(b, off, len, deadline, timeout);
+            if (n < 0) {
+                return -1;
+            }
+            // as much as is here and fits: one read (and one window update) per buffer, not per SSH packet
+            while (n < len && !chunks.isEmpty()) {
+                byte[] head = chunks.peek();
+                int take = Math.min(len - n, head.length - chunkOffset);
+                System.arraycopy(head, chunkOffset, b, off + n, take);
+                n += take;
+                chunkOffset += take;
+                if (chunkOffset == head.length) {
+                    chunks.poll();
+                    chunkOffset = 0;
+                }
+            }
+        }
+        stats.fromRemote(n);
+        channel.consumed(n);
+        return n;
+    }
+
+    /**
+     * Waits until the queue has data or the I/O thread has copied some straight into {@code b}: while this reader is
+     * parked on an empty queue its buffer is the {@link #target} (one reader at a time). Returns how many bytes are
+     * in {@code b} already (the queue may hold more), or -1 at EOF.
+     */
+    private int awaitData(byte[] b, int off, int len, long deadline, long timeout) throws IOException {
+        if (!chunks.isEmpty()) {
+            return 0;
+        }
+        boolean mine = target == null;
+        if (mine) {
+            target = b;
+            targetOff = off;
+            targetLen = len;
+            targetFilled = 0;
+        }
+        try {
+            while (chunks.isEmpty() && !(mine && targetFilled > 0)) {
                 if (remoteEof) {
                     return -1;
                 }
@@ -167,26 +222,19 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    if (mine && targetFilled > 0) {
+                        break; // bytes already in the caller's buffer are returned, not lost
+                    }
                     throw new InterruptedIOException("interrupted while reading from the tunnel");
                 }
             }
-            // as much as is here and fits: one read (and one window update) per buffer, not per SSH packet
-            n = 0;
-            while (n < len && !chunks.isEmpty()) {
-                byte[] head = chunks.peek();
-                int take = Math.min(len - n, head.length - chunkOffset);
-                System.arraycopy(head, chunkOffset, b, off + n, take);
-                n += take;
-                chunkOffset += take;
-                if (chunkOffset == head.length) {
-                    chunks.poll();
-                    chunkOffset = 0;
-                }
+            return mine ? targetFilled : 0;
+        } finally {
+            if (mine) {
+                target = null;
+                targetFilled = 0;
             }
         }
-        stats.fromRemote(n);
-        channel.consumed(n);
-        return n;
     }
 
     /** Before parking for a reply to this connection's own write: a short bounded spin, see {@link ReplySpin}. */
