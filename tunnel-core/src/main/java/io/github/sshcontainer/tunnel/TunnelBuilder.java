@@ -16,6 +16,10 @@ import io.github.sshcontainer.tunnel.internal.SshTunnel;
  * }</pre>
  */
 public final class TunnelBuilder {
+    /** The default of {@link #replySpin(Duration)}. */
+    public static final Duration DEFAULT_REPLY_SPIN = Duration.ofNanos(200_000);
+    private static final Duration MAX_REPLY_SPIN = Duration.ofMillis(1);
+
     /** How the tunnel is offered locally. */
     public enum LocalMode { PRIVATE_SOCKET, SOCKET_PATH, TCP, IN_PROCESS }
 
@@ -31,10 +35,6 @@ public final class TunnelBuilder {
     private boolean verifyRemote = true;
     private int backlog = 4096;
     private Duration replySpin = DEFAULT_REPLY_SPIN;
-
-    /** The default of {@link #replySpin(Duration)}. */
-    public static final Duration DEFAULT_REPLY_SPIN = Duration.ofNanos(200_000);
-    private static final Duration MAX_REPLY_SPIN = Duration.ofMillis(1);
 
     TunnelBuilder(SshTarget target, RemoteEndpoint remote) {
         this.target = Objects.requireNonNull(target, "target");
@@ -126,8 +126,8 @@ public final class TunnelBuilder {
     }
 
     /**
-     * How long a thread reading an in-process connection ({@link Tunnel#openConnection()}) busy-waits for the reply
-     * to what it has just written before it parks (default 200 µs; {@link Duration#ZERO} never spins). Waking a
+     * How long a thread reading an in-process connection ({@link Tunnel#openConnection()}) spins (yielding the CPU)
+     * for the reply to what it has just written before it parks (default 200 µs; {@link Duration#ZERO} never spins). Waking a
      * parked thread costs tens of microseconds, on a virtual machine often more than the round trip's SSH work, so a
      * short spin makes small requests markedly faster at the cost of CPU while waiting. It is bounded: a connection
      * whose last reply took longer than this parks at once, and at most one thread fewer than there are CPUs spins

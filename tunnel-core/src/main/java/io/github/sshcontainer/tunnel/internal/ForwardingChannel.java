@@ -2,6 +2,7 @@ package io.github.sshcontainer.tunnel.internal;
 
 import java.io.IOException;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
 import org.apache.sshd.client.channel.AsyncCapableClientChannel;
@@ -21,12 +22,13 @@ import org.apache.sshd.common.util.threads.ThreadUtils;
  * when the receiver says it has passed them on.
  */
 public class ForwardingChannel extends AsyncCapableClientChannel {
+    /** The window is reopened once a quarter of it was passed on: one adjustment per 512 KiB, not per 100 KiB. */
+    private static final int RELEASE_FRACTION = 4;
+
     private final RemoteEndpoint endpoint;
     private final ChannelWriter writer = new ChannelWriter(this);
     /** Bytes passed on but not yet given back to the SSH window (see {@link #consumed}). */
-    private final java.util.concurrent.atomic.AtomicLong unreleased = new java.util.concurrent.atomic.AtomicLong();
-    /** The window is reopened once a quarter of it was passed on: one adjustment per 512 KiB, not per 100 KiB. */
-    private static final int RELEASE_FRACTION = 4;
+    private final AtomicLong unreleased = new AtomicLong();
     private volatile ChannelEvents events;
     private volatile boolean detached;
 

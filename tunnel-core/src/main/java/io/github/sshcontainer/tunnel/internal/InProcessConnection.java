@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -40,10 +41,10 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
     private volatile int arrivals;
 
     /**
-     * @param replySpin how long a reader waiting for the reply to its own write busy-waits before it parks (see
+     * @param replySpin how long a reader waiting for the reply to its own write spins before it parks (see
      *        {@link ReplySpin}); zero: never
      */
-    public InProcessConnection(StatsCounter stats, java.time.Duration replySpin) {
+    public InProcessConnection(StatsCounter stats, Duration replySpin) {
         this.stats = stats;
         this.spin = new ReplySpin(replySpin);
     }
@@ -117,7 +118,7 @@ public final class InProcessConnection implements TunnelConnection, ChannelEvent
     }
 
     @Override
-    public void setReadTimeout(java.time.Duration timeout) {
+    public void setReadTimeout(Duration timeout) {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("read timeout must not be negative");
         }
