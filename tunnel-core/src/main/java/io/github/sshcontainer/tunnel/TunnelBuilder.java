@@ -127,11 +127,11 @@ public final class TunnelBuilder {
 
     /**
      * How long a thread reading an in-process connection ({@link Tunnel#openConnection()}) spins (yielding the CPU)
-     * for the reply to what it has just written before it parks (default 200 µs; {@link Duration#ZERO} never spins). Waking a
-     * parked thread costs tens of microseconds, on a virtual machine often more than the round trip's SSH work, so a
-     * short spin makes small requests markedly faster at the cost of CPU while waiting. It is bounded: a connection
-     * whose last reply took longer than this parks at once, and at most one thread fewer than there are CPUs spins
-     * at a time (none on one CPU). Local-socket connections are not affected.
+     * for the reply to what it has just written before it parks (default 200 µs; {@link Duration#ZERO} never
+     * spins). Waking a parked thread costs tens of microseconds, on a virtual machine often more than the round
+     * trip's SSH work, so a short spin makes small requests markedly faster at the cost of CPU while waiting. It is
+     * bounded: a connection whose last reply took longer than this parks at once, and at most one thread fewer than
+     * there are CPUs spins at a time (none on one CPU). Local-socket connections are not affected.
      *
      * @throws IllegalArgumentException if negative or over 1 ms
      */
