@@ -124,6 +124,9 @@ public final class SshConnector implements AutoCloseable {
         }
         CoreModuleProperties.IDLE_TIMEOUT.set(client, java.time.Duration.ZERO);
         CoreModuleProperties.TCP_NODELAY.set(client, true);
+        // rekey like OpenSSH: after 2^(L/4) cipher blocks (RFC 4344: 64 GiB for AES, 1 GiB for ChaCha20), not after
+        // every gigabyte as MINA does by default (a key exchange that stalls a bulk transfer once a second)
+        CoreModuleProperties.REKEY_BYTES_LIMIT.set(client, 0L);
         CoreModuleProperties.IO_CONNECT_TIMEOUT.set(client, options.connectTimeout());
         CoreModuleProperties.AUTH_TIMEOUT.set(client, options.authTimeout());
         if (!options.keepAliveInterval().isZero()) {

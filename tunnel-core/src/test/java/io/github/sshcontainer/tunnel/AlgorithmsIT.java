@@ -8,10 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.common.kex.KexProposalOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +92,47 @@ class AlgorithmsIT {
                     ClientSession session = connector.connect(sshd.target())) {
                 assertTrue(session.isAuthenticated());
             }
+        }
+    }
+
+    /**
+     * Rekeying as OpenSSH does by default: after 2^32 blocks with AES (RFC 4344; 64 GiB), not after every gigabyte
+     * (MINA's own default), which stalls a bulk transfer with a key exchange once a second.
+     */
+    @Test
+    void moreThanAGigabyteWithAesGcmNeedsNoNewKeyExchange() throws Exception {
+        long size = (1L << 30) + (64L << 20);
+        try (OpenSshServer sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
+                SshConnector connector = SshConnector.create(sshd.clientOptions(dir.resolve("kh"))
+                        .ciphers(List.of("aes128-gcm@openssh.com")).build());
+                ClientSession session = connector.connect(sshd.target())) {
+            AtomicInteger keyExchanges = new AtomicInteger();
+            session.addSessionListener(new SessionListener() {
+                @Override
+                public void sessionEvent(Session s, Event event) {
+                    if (event == Event.KeyEstablished) {
+                        keyExchanges.incrementAndGet();
+                    }
+                }
+            });
+            AtomicLong received = new AtomicLong();
+            try (ChannelExec exec = session.createExecChannel("head -c " + size + " /dev/zero")) {
+                exec.setOut(new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        received.incrementAndGet();
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        received.addAndGet(len);
+                    }
+                });
+                exec.open().verify(Duration.ofSeconds(30));
+                exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofMinutes(3));
+            }
+            assertEquals(size, received.get(), "bytes received");
+            assertEquals(0, keyExchanges.get(), "key exchanges after the first");
         }
     }
 }
