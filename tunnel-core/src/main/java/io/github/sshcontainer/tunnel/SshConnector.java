@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
+import io.github.sshcontainer.tunnel.internal.ChaChaPolyCipher;
 import io.github.sshcontainer.tunnel.internal.KeyPassphrases;
 import io.github.sshcontainer.tunnel.internal.ProxyCommand;
 import io.github.sshcontainer.tunnel.internal.QuickAckIo;
@@ -31,7 +32,9 @@ import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.cipher.Cipher;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.slf4j.Logger;
@@ -101,6 +104,12 @@ public final class SshConnector implements AutoCloseable {
         // one selector thread instead of NIO2's hand-offs per packet; -Dsshcontainer.transport=nio2 for MINA's
         client.setIoServiceFactoryFactory(selector ? new SelectorTransport() : new QuickAckIo());
         client.setCipherFactoriesNameList(String.join(",", options.ciphers()));
+        NamedFactory<Cipher> chacha = ChaChaPolyCipher.factory();
+        if (chacha != null) {
+            // the JDK's ChaCha20 (intrinsics since JDK 20) and our Poly1305 instead of MINA's pure-Java pair
+            client.setCipherFactories(client.getCipherFactories().stream()
+                    .map(f -> f.getName().equals(ChaChaPolyCipher.NAME) ? chacha : f).toList());
+        }
         // like OpenSSH 8.8+: no SHA-1 signatures (ssh-rsa) for host keys or our RSA keys; rsa-sha2-256/512 instead
         client.setSignatureFactoriesNames(client.getSignatureFactoriesNames().stream()
                 .filter(name -> !SHA1_SIGNATURES.contains(name)).toList());

@@ -1,6 +1,8 @@
 package io.github.sshcontainer.tunnel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,14 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.github.sshcontainer.tunnel.internal.ChaChaPolyCipher;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
@@ -133,6 +139,38 @@ class AlgorithmsIT {
             }
             assertEquals(size, received.get(), "bytes received");
             assertEquals(0, keyExchanges.get(), "key exchanges after the first");
+        }
+    }
+
+    /**
+     * ChaCha20-Poly1305 is ours (the JDK's ChaCha20, our Poly1305), and OpenSSH agrees with it both ways, before and
+     * after a new key exchange (new keys, the sequence numbers going on).
+     */
+    @Test
+    void chaCha20Poly1305IsOursAndOpenSshAgreesBothWaysAcrossANewKey() throws Exception {
+        try (OpenSshServer sshd = OpenSshServer.startOrSkip(OpenSshServer.builder());
+                SshConnector connector = SshConnector.create(sshd.clientOptions(dir.resolve("kh"))
+                        .ciphers(List.of(ChaChaPolyCipher.NAME)).build());
+                ClientSession session = connector.connect(sshd.target())) {
+            assertEquals(ChaChaPolyCipher.NAME, session.getNegotiatedKexParameter(KexProposalOption.C2SENC));
+            assertInstanceOf(ChaChaPolyCipher.class, session.getCipherInformation(true));
+            assertInstanceOf(ChaChaPolyCipher.class, session.getCipherInformation(false));
+            Random random = new Random(11);
+            for (int round = 0; round < 2; round++) {
+                byte[] data = new byte[(4 << 20) + 1234];
+                random.nextBytes(data);
+                ByteArrayOutputStream echoed = new ByteArrayOutputStream();
+                try (ChannelExec cat = session.createExecChannel("cat")) {
+                    cat.setIn(new ByteArrayInputStream(data));
+                    cat.setOut(echoed);
+                    cat.open().verify(Duration.ofSeconds(30));
+                    cat.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofMinutes(2));
+                }
+                assertArrayEquals(data, echoed.toByteArray(), "round " + round + ": echoed by sshd's cat");
+                if (round == 0) {
+                    assertTrue(session.reExchangeKeys().verify(Duration.ofSeconds(30)).isDone());
+                }
+            }
         }
     }
 }
