@@ -40,6 +40,12 @@ final class Harness implements AutoCloseable {
     private Contender striped;
     private Report report;
     private final CpuMeter cpu = new CpuMeter();
+    /** This JVM's JIT: how long it compiled during a sample. */
+    private static final java.lang.management.CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+    /** A warm-up during which the JIT compiled for less than this share of its time leaves a steady state. */
+    static final double SETTLED = 0.02;
+    /** Warm-ups per contender and workload at most. */
+    static final int MAX_WARM_UPS = 6;
     private final List<OpenSshForward> openSsh = new ArrayList<>();
     private boolean closed;
 
@@ -139,6 +145,24 @@ final class Harness implements AutoCloseable {
         return list;
     }
 
+    /**
+     * Runs {@code warmUp} until this JVM's JIT compiled for less than {@link #SETTLED} of its time (at most
+     * {@link #MAX_WARM_UPS} times): a steady state, as in a long-lived JVM. One fixed warm-up was not enough — the
+     * timed runs of the contender behind it still had the C2 compiler busy for a third of their time on two cores.
+     */
+    private static void warmUp(Measure warmUp, Contender c, Result r) throws Exception {
+        for (int round = 1;; round++) {
+            long jit = JIT.getTotalCompilationTime();
+            long start = System.nanoTime();
+            warmUp.sample(c, r);
+            double millis = Math.max(1, (System.nanoTime() - start) / 1e6);
+            if ((JIT.getTotalCompilationTime() - jit) / millis < SETTLED || round == MAX_WARM_UPS) {
+                r.note("warm-ups", round);
+                return;
+            }
+        }
+    }
+
     /** Each repeat runs every contender once, in order: A B C A B C. */
     private List<Result> alternate(String workload, List<Contender> contenders, String unit, boolean higherIsBetter,
             int repeats, Measure warmUp, Measure measure) {
@@ -152,7 +176,7 @@ final class Harness implements AutoCloseable {
         if (warmUp != null) {
             for (int i = 0; i < contenders.size(); i++) {
                 try {
-                    warmUp.sample(contenders.get(i), results.get(i));
+                    warmUp(warmUp, contenders.get(i), results.get(i));
                 } catch (Exception e) {
                     results.get(i).fail("warm-up: " + e);
                 }
@@ -167,8 +191,11 @@ final class Harness implements AutoCloseable {
                 contenders.forEach(Contender::quiesce);
                 try {
                     CpuMeter.Snapshot before = cpu.snapshot();
+                    long jitBefore = JIT.getTotalCompilationTime();
                     double v = measure.sample(contenders.get(i), r);
                     CpuMeter.Usage used = cpu.since(before);
+                    // compilations during a timed sample mean the warm-up was too short for a steady state
+                    r.noteMedian("jit ms", JIT.getTotalCompilationTime() - jitBefore);
                     used.cores().forEach((group, cores) -> r.noteMedian("cpu " + group, cores));
                     if (unit.endsWith("/s") && v > 0) {
                         // e.g. client switches per rt: thread hand-offs are what a round trip costs beyond the wire
