@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -39,6 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class QueuedWritesIT {
+    /** A thread per task: on two CPUs the common pool of newer JDKs (seen on 25) runs one task at a time. */
+    private static final Executor THREADS = task -> {
+        Thread t = new Thread(task);
+        t.setDaemon(true);
+        t.start();
+    };
+
     static OpenSshServer sshd;
     static UnixSinkServer sink;
     @TempDir
@@ -132,7 +140,7 @@ class QueuedWritesIT {
                 } catch (IOException e) {
                     return e;
                 }
-            });
+            }, THREADS);
             assertTrue(started.await(10, TimeUnit.SECONDS));
             // the writer stops once the SSH window, the sockets' buffers and our megabyte are full
             long before;
@@ -204,7 +212,7 @@ class QueuedWritesIT {
             for (int i = 0; i < 3; i++) {
                 int seed = i;
                 boolean viaSocket = i == 0; // one through the local socket, two in-process
-                uploads.add(CompletableFuture.supplyAsync(() -> upload(t, viaSocket, seed, 32L << 20)));
+                uploads.add(CompletableFuture.supplyAsync(() -> upload(t, viaSocket, seed, 32L << 20), THREADS));
             }
             int smallOnes = 0;
             while (!uploads.stream().allMatch(CompletableFuture::isDone)) {

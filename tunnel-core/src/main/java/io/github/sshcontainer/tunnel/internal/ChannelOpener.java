@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import io.github.sshcontainer.tunnel.RemoteEndpoint;
@@ -26,6 +27,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChannelOpener {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelOpener.class);
+    /**
+     * Where a refused open is described (which may ask the server and wait; rare): a daemon thread of its own, which
+     * ends with it — not the common pool, which belongs to the application and on a two-CPU machine runs one task at
+     * a time in newer JDKs (seen on 25; JDK 17 starts a thread per task there).
+     */
+    private static final Executor DESCRIBE = task -> {
+        Thread t = new Thread(task, "ssh-container-describe");
+        t.setDaemon(true);
+        t.start();
+    };
 
     /** How often one connection's session channel is retried on another SSH session after a refusal. */
     static final int MAX_SESSION_ATTEMPTS = 6;
@@ -127,7 +138,8 @@ public final class ChannelOpener {
                 }
                 channel.close(true);
                 // describe() may ask the server, which needs this (MINA I/O) thread free: run it elsewhere
-                CompletableFuture.runAsync(() -> result.completeExceptionally(describe(session, failure, diagnose)));
+                CompletableFuture.runAsync(() -> result.completeExceptionally(describe(session, failure, diagnose)),
+                        DESCRIBE);
             }
         });
         return result.orTimeout(openTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((c, e) -> {
