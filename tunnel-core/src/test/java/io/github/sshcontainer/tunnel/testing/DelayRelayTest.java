@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The delaying TCP relay: order and content kept both ways, half-close passed on, failures end in EOF, not a hang. */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DelayRelayTest {
     /** A thread per task: on two CPUs the common pool of newer JDKs (seen on 25) runs one task at a time. */
     private static final Executor THREADS = task -> {
