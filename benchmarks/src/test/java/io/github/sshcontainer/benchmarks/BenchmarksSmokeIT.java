@@ -51,6 +51,19 @@ class BenchmarksSmokeIT {
                 assertTrue(seen.contains("ours-striped-2 aes128-gcm"), () -> w + " lacks the striped contender");
             }
         }
+        // rows with a warm-up say how many were needed until the JIT settled (1 to 6), and every timed row how long
+        // the JIT compiled during its samples
+        for (Result r : report.results) {
+            if (r.workload.startsWith("1") || r.workload.startsWith("2") || r.workload.startsWith("3")
+                    || r.workload.startsWith("4")) {
+                int warmUps = Integer.parseInt(r.notes.getOrDefault("warm-ups", "0"));
+                assertTrue(warmUps >= 1 && warmUps <= Harness.MAX_WARM_UPS, () -> r.workload + " / " + r.contender
+                        + ": warm-ups " + r.notes.get("warm-ups"));
+            }
+            if (!r.workload.startsWith("7")) {
+                assertTrue(r.notes.containsKey("jit ms"), () -> r.workload + " / " + r.contender + ": no jit ms");
+            }
+        }
         // the single JSON line comes last
         String[] lines = printed.strip().split("\n");
         String last = lines[lines.length - 1];
