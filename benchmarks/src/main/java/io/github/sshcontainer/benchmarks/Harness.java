@@ -2,6 +2,7 @@ package io.github.sshcontainer.benchmarks;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -41,7 +42,7 @@ final class Harness implements AutoCloseable {
     private Report report;
     private final CpuMeter cpu = new CpuMeter();
     /** This JVM's JIT: how long it compiled during a sample. */
-    private static final java.lang.management.CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
     /** A warm-up during which the JIT compiled for less than this share of its time leaves a steady state. */
     static final double SETTLED = 0.02;
     /** Warm-ups per contender and workload at most. */
@@ -150,7 +151,7 @@ final class Harness implements AutoCloseable {
      * {@link #MAX_WARM_UPS} times): a steady state, as in a long-lived JVM. One fixed warm-up was not enough — the
      * timed runs of the contender behind it still had the C2 compiler busy for a third of their time on two cores.
      */
-    private static void warmUp(Measure warmUp, Contender c, Result r) throws Exception {
+    private static void warmUpUntilSettled(Measure warmUp, Contender c, Result r) throws Exception {
         for (int round = 1;; round++) {
             long jit = JIT.getTotalCompilationTime();
             long start = System.nanoTime();
@@ -176,7 +177,7 @@ final class Harness implements AutoCloseable {
         if (warmUp != null) {
             for (int i = 0; i < contenders.size(); i++) {
                 try {
-                    warmUp(warmUp, contenders.get(i), results.get(i));
+                    warmUpUntilSettled(warmUp, contenders.get(i), results.get(i));
                 } catch (Exception e) {
                     results.get(i).fail("warm-up: " + e);
                 }

@@ -94,25 +94,19 @@ final class Poly1305 {
         long a = h0;
         long b = h1;
         long c = h2;
-        // carry fully
-        long carry = b >>> 44;
-        b &= MASK44;
-        c += carry;
-        carry = c >>> 42;
-        c &= MASK42;
-        a += carry * 5;
-        carry = a >>> 44;
-        a &= MASK44;
-        b += carry;
-        carry = b >>> 44;
-        b &= MASK44;
-        c += carry;
-        carry = c >>> 42;
-        c &= MASK42;
-        a += carry * 5;
-        carry = a >>> 44;
-        a &= MASK44;
-        b += carry;
+        // carry fully: twice round the limbs (the second round takes what the ×5 wrap-around carried in)
+        long carry;
+        for (int round = 0; round < 2; round++) {
+            carry = b >>> 44;
+            b &= MASK44;
+            c += carry;
+            carry = c >>> 42;
+            c &= MASK42;
+            a += carry * 5;
+            carry = a >>> 44;
+            a &= MASK44;
+            b += carry;
+        }
         // g = h - p = h + 5 - 2^130; keep h if that is negative (constant time)
         long g0 = a + 5;
         carry = g0 >>> 44;
