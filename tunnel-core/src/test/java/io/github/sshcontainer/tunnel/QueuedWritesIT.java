@@ -17,12 +17,12 @@ import java.security.MessageDigest;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.sshcontainer.tunnel.testing.Cleanup;
 import io.github.sshcontainer.tunnel.testing.OpenSshServer;
+import io.github.sshcontainer.tunnel.testing.ThreadPerTask;
 import io.github.sshcontainer.tunnel.testing.UnixSinkServer;
 import io.github.sshcontainer.tunnel.testing.UnixSocketServer;
 import org.junit.jupiter.api.AfterAll;
@@ -40,13 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class QueuedWritesIT {
-    /** A thread per task: on two CPUs the common pool of newer JDKs (seen on 25) runs one task at a time. */
-    private static final Executor THREADS = task -> {
-        Thread t = new Thread(task);
-        t.setDaemon(true);
-        t.start();
-    };
-
     static OpenSshServer sshd;
     static UnixSinkServer sink;
     @TempDir
@@ -140,7 +133,7 @@ class QueuedWritesIT {
                 } catch (IOException e) {
                     return e;
                 }
-            }, THREADS);
+            }, ThreadPerTask.EXECUTOR);
             assertTrue(started.await(10, TimeUnit.SECONDS));
             // the writer stops once the SSH window, the sockets' buffers and our megabyte are full
             long before;
@@ -212,7 +205,7 @@ class QueuedWritesIT {
             for (int i = 0; i < 3; i++) {
                 int seed = i;
                 boolean viaSocket = i == 0; // one through the local socket, two in-process
-                uploads.add(CompletableFuture.supplyAsync(() -> upload(t, viaSocket, seed, 32L << 20), THREADS));
+                uploads.add(CompletableFuture.supplyAsync(() -> upload(t, viaSocket, seed, 32L << 20), ThreadPerTask.EXECUTOR));
             }
             int smallOnes = 0;
             while (!uploads.stream().allMatch(CompletableFuture::isDone)) {

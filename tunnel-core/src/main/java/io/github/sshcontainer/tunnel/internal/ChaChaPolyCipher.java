@@ -102,8 +102,7 @@ public final class ChaChaPolyCipher implements Cipher {
     /** Keys this packet: its nonce, the payload stream at block 0 → the Poly1305 key, leaving it at block 1. */
     private void startPacket() throws GeneralSecurityException {
         for (int i = 0; i < 4; i++) {
-            nonce[4 + i] = 0;
-            nonce[8 + i] = (byte) (sequence >>> (24 - 8 * i));
+            nonce[8 + i] = (byte) (sequence >>> (24 - 8 * i)); // bytes 0-7 stay zero: the sequence number is 32 bits
         }
         payload.init(javax.crypto.Cipher.ENCRYPT_MODE, payloadKey, new ChaCha20ParameterSpec(nonce, 0));
         Arrays.fill(polyKey, (byte) 0);

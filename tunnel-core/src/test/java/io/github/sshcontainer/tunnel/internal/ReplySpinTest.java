@@ -7,24 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.sshcontainer.tunnel.testing.ThreadPerTask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The bounds of the in-process reader's spin: when it spins, and that it always ends. */
 @Timeout(30)
 class ReplySpinTest {
-    /** A thread per task: on two CPUs the common pool of newer JDKs (seen on 25) runs one task at a time. */
-    private static final Executor THREADS = task -> {
-        Thread t = new Thread(task);
-        t.setDaemon(true);
-        t.start();
-    };
-
     private static final Duration LONG = Duration.ofSeconds(10);
 
     @Test
@@ -84,7 +77,7 @@ class ReplySpinTest {
         CompletableFuture<Boolean> firstResult = CompletableFuture.supplyAsync(() -> first.await(() -> {
             firstSpins.countDown();
             return release.get();
-        }), THREADS);
+        }), ThreadPerTask.EXECUTOR);
         assertTrue(firstSpins.await(10, TimeUnit.SECONDS));
         assertFalse(spinning(new ReplySpin(LONG, 1)).await(() -> true), "the one slot is taken");
         release.set(true);

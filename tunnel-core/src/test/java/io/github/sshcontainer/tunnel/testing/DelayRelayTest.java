@@ -15,7 +15,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -24,18 +23,11 @@ import org.junit.jupiter.api.Timeout;
 /** The delaying TCP relay: order and content kept both ways, half-close passed on, failures end in EOF, not a hang. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DelayRelayTest {
-    /** A thread per task: on two CPUs the common pool of newer JDKs (seen on 25) runs one task at a time. */
-    private static final Executor THREADS = task -> {
-        Thread t = new Thread(task);
-        t.setDaemon(true);
-        t.start();
-    };
-
 
     @Test
     void bytesArriveInOrderBothWaysAndAHalfCloseIsPassedOn() throws Exception {
         try (ServerSocket echo = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Void> server = CompletableFuture.runAsync(() -> echoOne(echo), THREADS);
+            CompletableFuture<Void> server = CompletableFuture.runAsync(() -> echoOne(echo), ThreadPerTask.EXECUTOR);
             try (DelayRelay relay = DelayRelay.start((InetSocketAddress) echo.getLocalSocketAddress(),
                     Duration.ofMillis(5));
                     Socket client = new Socket(InetAddress.getLoopbackAddress(), relay.port())) {
@@ -54,7 +46,7 @@ class DelayRelayTest {
                     } catch (IOException e) {
                         throw new RuntimeException(e);
                     }
-                }, THREADS);
+                }, ThreadPerTask.EXECUTOR);
                 byte[] back = client.getInputStream().readAllBytes(); // to EOF: the echo saw ours and closed
                 writer.get(30, TimeUnit.SECONDS);
                 server.get(30, TimeUnit.SECONDS);
@@ -85,7 +77,7 @@ class DelayRelayTest {
     @Test
     void closeCutsRelayedConnections() throws Exception {
         try (ServerSocket echo = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
-            CompletableFuture.runAsync(() -> echoOne(echo), THREADS);
+            CompletableFuture.runAsync(() -> echoOne(echo), ThreadPerTask.EXECUTOR);
             DelayRelay relay = DelayRelay.start((InetSocketAddress) echo.getLocalSocketAddress(), Duration.ZERO);
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), relay.port())) {
                 client.getOutputStream().write(42);

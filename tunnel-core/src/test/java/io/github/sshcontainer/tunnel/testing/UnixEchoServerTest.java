@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -26,13 +25,6 @@ import org.junit.jupiter.api.Timeout;
 /** The unix socket echo server, without any SSH. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UnixEchoServerTest {
-    /** A thread per task: on two CPUs the common pool of newer JDKs (seen on 25) runs one task at a time. */
-    private static final Executor THREADS = task -> {
-        Thread t = new Thread(task);
-        t.setDaemon(true);
-        t.start();
-    };
-
 
     @Test
     void echoesAndEndsWithEofAfterHalfClose() throws Exception {
@@ -68,14 +60,14 @@ class UnixEchoServerTest {
                             } catch (IOException e) {
                                 throw new RuntimeException(e);
                             }
-                        }, THREADS);
+                        }, ThreadPerTask.EXECUTOR);
                         byte[] back = readToEof(client);
                         writer.get();
                         assertArrayEquals(data, back);
                     } catch (Exception e) {
                         throw new RuntimeException(e);
                     }
-                }, THREADS));
+                }, ThreadPerTask.EXECUTOR));
             }
             CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(50, TimeUnit.SECONDS);
             assertEquals(4, echo.accepted());
