@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -129,6 +132,50 @@ class SelectorTransportIT {
         io.join(5000);
         assertFalse(io.isAlive(), "the I/O thread ended with its connector");
         assertTrue(session.isClosed() || session.isClosing(), "the session ended with its connector");
+    }
+
+    @Test
+    @Order(3)
+    void localSocketsArePumpedOnTheIoThreadAndClosingOneTunnelLeavesTheOthersConnections() throws Exception {
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        try (SshConnector connector = SshConnector.create(TunnelBehaviourIT.keyOptions(sshd, knownHosts).build())) {
+            Tunnel toSink = Tunnel.to(TunnelBehaviourIT.target(sshd), RemoteEndpoint.unixSocket(sink.path().toString()))
+                    .connector(connector).open();
+            Tunnel toEcho = Tunnel.to(TunnelBehaviourIT.target(sshd), RemoteEndpoint.unixSocket(echo.path().toString()))
+                    .connector(connector).open();
+            try (SocketChannel neighbour = TunnelBehaviourIT.connect(toEcho)) {
+                assertEquals("before\n", TunnelBehaviourIT.echo(neighbour, "before\n"));
+                try (SocketChannel c = TunnelBehaviourIT.connect(toSink)) {
+                    UnixSinkServer.Transfer up = UnixSinkServer.upload(Channels.newOutputStream(c),
+                            Channels.newInputStream(c), c::shutdownOutput, 16L << 20, 11);
+                    assertArrayEquals(up.expected(), up.sha256(), "what the far end received through the socket");
+                }
+                List<String> ours = TunnelBehaviourIT.tunnelThreadsSince(before);
+                assertEquals(1, ours.stream().filter(name -> name.startsWith(IO_THREAD)).count(), ours.toString());
+                assertTrue(ours.stream().noneMatch(name -> name.startsWith("ssh-container-tunnel-")),
+                        "two tunnels, no thread of their own: " + ours);
+
+                toSink.close(); // releases its own local sockets on the shared I/O thread, no others
+                assertEquals("after\n", TunnelBehaviourIT.echo(neighbour, "after\n"),
+                        "the other tunnel's connection lives on");
+            } finally {
+                Cleanup.closeAll(toEcho, toSink);
+            }
+        }
+        System.setProperty(SelectorTransport.PROPERTY, SelectorTransport.NIO2);
+        try (Tunnel t = Tunnel.to(TunnelBehaviourIT.target(sshd), RemoteEndpoint.unixSocket(echo.path().toString()))
+                .options(TunnelBehaviourIT.keyOptions(sshd, knownHosts).build()).open();
+                SocketChannel c = TunnelBehaviourIT.connect(t)) {
+            assertEquals("over nio2\n", TunnelBehaviourIT.echo(c, "over nio2\n"));
+            List<String> ours = TunnelBehaviourIT.tunnelThreadsSince(before);
+            assertTrue(ours.stream().anyMatch(name -> name.startsWith("ssh-container-tunnel-")),
+                    "without the selector transport the tunnel has a loop thread of its own: " + ours);
+        } finally {
+            System.setProperty(SelectorTransport.PROPERTY, SelectorTransport.SELECTOR);
+        }
+        TunnelBehaviourIT.awaitTrue(() -> TunnelBehaviourIT.tunnelThreadsSince(before).stream()
+                .noneMatch(name -> name.startsWith("ssh-container-")), Duration.ofSeconds(5),
+                () -> "threads left after close: " + TunnelBehaviourIT.tunnelThreadsSince(before));
     }
 
     @Test

@@ -208,9 +208,9 @@ public final class ChannelWriter {
      */
     private void pump() {
         SelectorSession session = channel.getSession().getIoSession() instanceof SelectorSession s ? s : null;
-        PumpLoop loop = PumpLoop.current();
+        SelectorLoop loop = SelectorLoop.current();
         if (session != null && loop != null && loop.gatherThisRound(session)) {
-            writeQueued(); // leaves with the rest of the pump loop's round
+            writeQueued(); // leaves with the rest of the I/O loop's round
             return;
         }
         boolean bulk;

@@ -7,6 +7,8 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,8 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one I/O thread of a {@link SelectorTransport}: a {@link Selector} loop over its SSH connections' sockets, with
- * tasks handed in from other threads ({@link #execute}) and timers ({@link #schedule}, loop thread only).
+ * The one I/O thread of a {@link SelectorTransport}: a {@link Selector} loop over its SSH connections' sockets and
+ * the local sockets of its tunnels ({@link PumpLoop}), with tasks handed in from other threads ({@link #execute}) and
+ * timers ({@link #schedule}, loop thread only).
+ *
+ * <p>Each round of the loop (what one select found ready, then timers and tasks) ends by writing what was gathered
+ * for SSH connections during it ({@link #gatherThisRound}): what many local connections sent in one round leaves
+ * each SSH connection in one system call, like OpenSSH's client loop.
  */
 final class SelectorLoop implements AutoCloseable {
     /** What a registered key's attachment does. Both methods are called on the loop thread. */
@@ -52,6 +59,7 @@ final class SelectorLoop implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SelectorLoop.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final ThreadLocal<SelectorLoop> CURRENT = new ThreadLocal<>();
     private static final long JOIN_MILLIS = 5000;
 
     private final Selector selector;
@@ -70,10 +78,19 @@ final class SelectorLoop implements AutoCloseable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private boolean closed;
     private volatile boolean running = true;
+    /** Loop thread only: the SSH connections this round's writes are gathered on. */
+    private final List<SelectorSession> gathering = new ArrayList<>();
+    /** Loop thread only: where local sockets are read (allocated when the first is). */
+    private ByteBuffer localReadBuffer;
 
     SelectorLoop() throws IOException {
+        this("ssh-container-io-" + THREADS.incrementAndGet());
+    }
+
+    /** A loop on a thread named {@code name}. */
+    SelectorLoop(String name) throws IOException {
         this.selector = Selector.open();
-        this.thread = new Thread(this::run, "ssh-container-io-" + THREADS.incrementAndGet());
+        this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
     }
@@ -81,6 +98,54 @@ final class SelectorLoop implements AutoCloseable {
     /** The loop's read buffer; use on the loop thread only. */
     ByteBuffer readBuffer() {
         return readBuffer;
+    }
+
+    /**
+     * The buffer local sockets are read into ({@link PumpLoop#READ_BUFFER}, direct), shared by every local socket of
+     * this loop: copy out what was read before returning to the loop. Loop thread only.
+     */
+    ByteBuffer localReadBuffer() {
+        assert inLoop();
+        if (localReadBuffer == null) {
+            localReadBuffer = ByteBuffer.allocateDirect(PumpLoop.READ_BUFFER);
+        }
+        return localReadBuffer;
+    }
+
+    /** The loop whose thread calls this; null on any other thread. */
+    static SelectorLoop current() {
+        return CURRENT.get();
+    }
+
+    /**
+     * Gathers the loop thread's writes on {@code session} until the end of this round; false if they cannot be
+     * gathered now (another thread gathers on it). Loop thread only.
+     */
+    boolean gatherThisRound(SelectorSession session) {
+        assert inLoop();
+        if (gathering.contains(session)) {
+            return true;
+        }
+        if (!session.gather()) {
+            return false;
+        }
+        gathering.add(session);
+        return true;
+    }
+
+    private void endRound() {
+        for (SelectorSession s : gathering) {
+            s.endGathering();
+        }
+        gathering.clear();
+    }
+
+    /** Every key registered with this loop's selector, to {@code action}; loop thread only. */
+    void forEachKey(java.util.function.Consumer<SelectionKey> action) {
+        assert inLoop();
+        for (SelectionKey k : new ArrayList<>(selector.keys())) {
+            action.accept(k);
+        }
     }
 
     /** A MINA view of what is between {@link #readBuffer()}'s position and limit; use on the loop thread only. */
@@ -138,6 +203,7 @@ final class SelectorLoop implements AutoCloseable {
     }
 
     private void run() {
+        CURRENT.set(this);
         LocalGather gather = LocalGather.install();
         try {
             while (running) {
@@ -153,6 +219,7 @@ final class SelectorLoop implements AutoCloseable {
                 }
                 runTimers();
                 runTasks();
+                endRound();
                 gather.flush(); // normally empty already: each read flushes what it delivered
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -224,6 +291,7 @@ final class SelectorLoop implements AutoCloseable {
             closed = true;
         }
         runTasks();
+        endRound();
         timers.clear();
         try {
             for (SelectionKey key : selector.keys()) {

@@ -115,6 +115,11 @@ final class SelectorSession extends AbstractCloseable implements IoSession, Sele
         }
     }
 
+    /** The I/O loop this connection is read and flushed on. */
+    SelectorLoop loop() {
+        return loop;
+    }
+
     /** Starts reading with {@code k}, this session's key; loop thread. */
     void start(SelectionKey k) {
         key = k;

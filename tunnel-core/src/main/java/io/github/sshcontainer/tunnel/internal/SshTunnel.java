@@ -37,9 +37,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link Tunnel} implementation: one kept SSH session, one pump loop, one optional local listener. A forward
- * ({@link #forward(RemoteEndpoint, int)}) is an {@code SshTunnel} too, with its own listener and loop, that opens its
- * channels on its parent's session and leaves the session to the parent.
+ * The {@link Tunnel} implementation: one kept SSH session, one pump loop (on the SSH client's I/O thread), one
+ * optional local listener. A forward ({@link #forward(RemoteEndpoint, int)}) is an {@code SshTunnel} too, with its own
+ * listener and pump loop, that opens its channels on its parent's session and leaves the session to the parent.
  */
 public final class SshTunnel implements Tunnel {
     private static final Logger LOG = LoggerFactory.getLogger(SshTunnel.class);
@@ -206,7 +206,7 @@ public final class SshTunnel implements Tunnel {
                 throw new IllegalStateException(b.mode().toString());
         }
         server.configureBlocking(false);
-        loop = new PumpLoop("ssh-container-tunnel-" + IDS.incrementAndGet());
+        loop = PumpLoop.forSession(sessions.current(), "ssh-container-tunnel-" + IDS.incrementAndGet());
         CompletableFuture<Void> registered = new CompletableFuture<>();
         loop.execute(() -> {
             try {
