@@ -22,8 +22,9 @@ import org.apache.sshd.common.cipher.Cipher;
  * RFC 8439 nonce is four zero bytes and then the sequence number.
  *
  * <p>Why: the JDK's ChaCha20 has compiler intrinsics since JDK 20 (0.3 ms per MiB on the benchmark machine's
- * AVX-512, against MINA's 3), and on JDK 17 it is still faster than MINA's (2.3); our Poly1305 costs 0.85 ms per MiB,
- * MINA's 1.1. The whole cipher: 3.1–3.5 ms per MiB on JDK 17 and 1.0–1.3 on JDK 25, MINA's 4.0–4.5 on both.
+ * AVX-512, against MINA's 3), and on JDK 17 it is still faster than MINA's (2.3); our Poly1305 costs 0.72–0.90 ms
+ * per MiB, MINA's 1.1. The whole cipher: about 3.3 ms per MiB on JDK 17 and 1.0–1.3 on JDK 25 ({@code benchmarks.jar
+ * floor}), MINA's 4.0–4.5 on both.
  */
 public final class ChaChaPolyCipher implements Cipher {
     public static final String NAME = "chacha20-poly1305@openssh.com";

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Poly1305 against RFC 8439's example and a BigInteger rendering of its definition (including the sums that need
- * the final reduction), and the whole cipher against MINA's independent implementation of
+ * the final reduction, and blocks chosen so that every carry between the accumulator's words happens), and the whole
+ * cipher against MINA's independent implementation of
  * {@code chacha20-poly1305@openssh.com}: the same bytes on the wire, each decrypts the other's packets, and a
  * changed byte anywhere is refused.
  */
@@ -65,6 +66,50 @@ class ChaChaPolyCipherTest {
         assertEquals("03000000000000000000000000000000", HEX.formatHex(tag(two, ones, 16)));
         ones[0] = (byte) 0xfd;
         assertEquals("faffffffffffffffffffffffffffffff", HEX.formatHex(tag(two, ones, 3)));
+    }
+
+    @Test
+    void poly1305CarriesThroughEveryWordOfTheAccumulator() {
+        // Each block after the first is chosen from the accumulator before it (the definition's, which the
+        // implementation holds too, but for a multiple of p now and then): the low words overflow, and the carry makes
+        // the middle words overflow as well (they sum to 2^64 - 1 before it arrives), into the top word. The next
+        // block's product spreads the top word over all of them, so a carry lost anywhere changes the tag.
+        Random random = new Random(5);
+        BigInteger word = BigInteger.ONE.shiftLeft(64);
+        for (int i = 0; i < 200; i++) {
+            byte[] key = new byte[32];
+            random.nextBytes(key);
+            byte[] msg = new byte[16 * 6];
+            random.nextBytes(msg);
+            for (int block = 1; block < 5; block++) {
+                BigInteger h = accumulator(key, Arrays.copyOf(msg, 16 * block));
+                BigInteger low = h.mod(word);
+                BigInteger middle = h.shiftRight(64).mod(word);
+                putLong(msg, 16 * block, word.add(BigInteger.ONE).subtract(low).longValue()); // low + m0 = 2^64 + 1
+                putLong(msg, 16 * block + 8, word.subtract(BigInteger.ONE).subtract(middle).longValue());
+            }
+            assertArrayEquals(reference(key, msg), tag(key, msg, random.nextInt(msg.length)), "case " + i);
+        }
+        // The wrap-around after a product, carried through both words: with r = 16·2^64 (so r·2^128 wraps to 20),
+        // block 1 leaves h = 20·2^64 + 2·2^128; block 2 makes h + block = (5·2^60 - 4) + 0x3333333333333333·2^64 +
+        // 3·2^128, whose product is (2^64 - 4) + (2^64 - 1)·2^64 + 4·2^128: the 4·2^128 wraps around as 5, into the low
+        // word, which overflows, and so does the middle one. Block 3 multiplies what that carried into every word.
+        byte[] key = new byte[32];
+        key[8] = 16;
+        for (int k = 16; k < 32; k++) {
+            key[k] = (byte) random.nextInt(256); // s
+        }
+        byte[] msg = new byte[48];
+        putLong(msg, 0, 1L << 61);
+        putLong(msg, 16, 5L * (1L << 60) - 4);
+        putLong(msg, 24, 0x3333333333333333L - 20);
+        assertArrayEquals(reference(key, msg), tag(key, msg, 48), "a carry out of the wrap-around");
+    }
+
+    private static void putLong(byte[] b, int off, long v) {
+        for (int k = 0; k < 8; k++) {
+            b[off + k] = (byte) (v >>> (8 * k));
+        }
     }
 
     @Test
@@ -154,7 +199,8 @@ class ChaChaPolyCipherTest {
     }
 
     /** RFC 8439, section 2.5.1, in BigInteger arithmetic. */
-    private static byte[] reference(byte[] key, byte[] msg) {
+    /** The definition's accumulator after {@code msg}: ((acc + block + 2^(8·length)) · r) mod p, block by block. */
+    private static BigInteger accumulator(byte[] key, byte[] msg) {
         byte[] rBytes = Arrays.copyOf(key, 16);
         for (int i : new int[] {3, 7, 11, 15}) {
             rBytes[i] &= 15;
@@ -163,13 +209,18 @@ class ChaChaPolyCipherTest {
             rBytes[i] &= (byte) 252;
         }
         BigInteger r = le(rBytes);
-        BigInteger s = le(Arrays.copyOfRange(key, 16, 32));
         BigInteger acc = BigInteger.ZERO;
         for (int off = 0; off < msg.length; off += 16) {
             byte[] block = Arrays.copyOfRange(msg, off, Math.min(msg.length, off + 16));
             BigInteger n = le(block).setBit(8 * block.length);
             acc = acc.add(n).multiply(r).mod(P);
         }
+        return acc;
+    }
+
+    private static byte[] reference(byte[] key, byte[] msg) {
+        BigInteger acc = accumulator(key, msg);
+        BigInteger s = le(Arrays.copyOfRange(key, 16, 32));
         BigInteger t = acc.add(s);
         byte[] out = new byte[16];
         for (int i = 0; i < 16; i++) {
