@@ -72,11 +72,6 @@ public final class PumpLoop implements Closeable {
         return loop.inLoop();
     }
 
-    /** The name of the loop's thread. */
-    String threadName() {
-        return loop.threadName();
-    }
-
     /**
      * The buffer every handler of this loop reads into; call on the loop thread only, and copy out what was read
      * before returning to the loop.

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.apache.sshd.common.util.Readable;
 import org.slf4j.Logger;
@@ -141,7 +142,7 @@ final class SelectorLoop implements AutoCloseable {
     }
 
     /** Every key registered with this loop's selector, to {@code action}; loop thread only. */
-    void forEachKey(java.util.function.Consumer<SelectionKey> action) {
+    void forEachKey(Consumer<SelectionKey> action) {
         assert inLoop();
         for (SelectionKey k : new ArrayList<>(selector.keys())) {
             action.accept(k);
