@@ -136,12 +136,17 @@ final class Floor {
     private static void seal(Cipher c, SecretKeySpec k, byte[] nonce, long p, byte[] packet) throws Exception {
         nonceFor(nonce, p);
         c.init(Cipher.ENCRYPT_MODE, k, new GCMParameterSpec(128, nonce));
+        putLength(packet);
+        c.updateAAD(packet, 0, 4);
+        c.doFinal(packet, 4, PACKET, packet, 4);
+    }
+
+    /** The packet length, {@link #PACKET} (4 bytes, big-endian), at the start of {@code packet}. */
+    private static void putLength(byte[] packet) {
         packet[0] = 0;
         packet[1] = 0;
         packet[2] = (byte) (PACKET >>> 8);
         packet[3] = (byte) PACKET;
-        c.updateAAD(packet, 0, 4);
-        c.doFinal(packet, 4, PACKET, packet, 4);
     }
 
     /** CPU ms per MiB of sealing {@code mib} MiB of packets and nothing else. */
@@ -175,10 +180,7 @@ final class Floor {
         long cpu0 = mx.getCurrentThreadCpuTime();
         for (long p = 0; p < packets; p++) {
             Arrays.fill(packet, 0, 4 + PACKET, (byte) p);
-            packet[0] = 0;
-            packet[1] = 0;
-            packet[2] = (byte) (PACKET >>> 8);
-            packet[3] = (byte) PACKET;
+            putLength(packet);
             seal.updateAAD(packet, 0, 4);
             seal.update(packet, 4, PACKET);
         }

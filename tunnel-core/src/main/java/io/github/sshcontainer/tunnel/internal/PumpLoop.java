@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * local sockets, seals and writes SSH packets, reads the SSH connection and writes the local sockets — OpenSSH's
  * client loop. A loop of its own for the local side was measured slower on two cores (1 GiB through the local
  * socket, six runs each: uploads 658–737 MiB/s with a thread of its own, 797–1,035 on one thread, OpenSSH's 637–894
- * in the same runs): every window adjust and every full socket moved the work between two threads. With another transport
- * (MINA's NIO2, a {@code ProxyCommand}) the tunnel gets a loop thread of its own.
+ * in the same runs): every window adjust and every full socket moved the work between two threads. With another
+ * transport (MINA's NIO2, a {@code ProxyCommand}) the tunnel gets a loop thread of its own.
  *
  * <p>What the local connections send during one round of the loop leaves each SSH connection gathered, in one system
  * call at the end of the round ({@link SelectorLoop#gatherThisRound}).

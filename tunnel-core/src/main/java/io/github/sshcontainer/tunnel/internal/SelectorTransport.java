@@ -22,8 +22,9 @@ import org.apache.sshd.common.util.closeable.AbstractCloseable;
  * epoll and hands every completed read and every completed write to a pool thread, so each SSH packet costs thread
  * wake-ups (15-20 µs of CPU each on a small VM). Here the selector thread reads and calls MINA's handler itself, and
  * a write goes straight to the non-blocking socket on the caller's thread, completing at once when the socket took
- * it (see {@link SelectorSession}). The same thread serves the local sockets of the client's tunnels ({@link PumpLoop}).
- * The price: every connection of the client, and every local socket forwarded over it, is served by that one thread.
+ * it (see {@link SelectorSession}). The same thread serves the local sockets of the client's tunnels
+ * ({@link PumpLoop}). The price: every connection of the client, and every local socket forwarded over it, is served
+ * by that one thread.
  *
  * <p>Only outgoing connections use the selector. Listening sockets (MINA's local port forwards, which ProxyJump
  * uses) come from MINA's NIO2 transport, created on first use.
