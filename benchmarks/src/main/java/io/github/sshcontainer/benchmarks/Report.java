@@ -34,6 +34,42 @@ final class Report {
         return r.higherIsBetter ? a / b : b / a;
     }
 
+    /**
+     * Each sample of {@code r} over OpenSSH's sample of the same repeat (the contenders alternate, so a pair ran a few
+     * seconds apart, in the machine's same mood), as a multiple like {@link #ratio}: the steadier verdict on a noisy
+     * machine, where a slow spell can move one contender's median. Null if there is no OpenSSH row to pair with, or
+     * the two did not run the same repeats.
+     */
+    Paired paired(Result r) {
+        Result base = openSsh(r);
+        if (base == null || base == r || !base.ok() || !r.ok()) {
+            return null;
+        }
+        List<Double> ours = r.samples();
+        List<Double> theirs = base.samples();
+        if (ours.size() != theirs.size()) {
+            return null;
+        }
+        List<Double> ratios = new ArrayList<>();
+        int atLeastOne = 0;
+        for (int i = 0; i < ours.size(); i++) {
+            double x = r.higherIsBetter ? ours.get(i) / theirs.get(i) : theirs.get(i) / ours.get(i);
+            ratios.add(x);
+            if (x >= 1) {
+                atLeastOne++;
+            }
+        }
+        return new Paired(Result.percentileOf(ratios, 50), atLeastOne, ratios.size());
+    }
+
+    /** The median of the per-repeat ratios, and in how many of the pairs the contender did at least as well. */
+    record Paired(double median, int atLeastOne, int pairs) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%.2f× (%d of %d)", median, atLeastOne, pairs);
+        }
+    }
+
     private Result openSsh(Result r) {
         String cipher = r.cipher == null ? Ciphers.AES_GCM : r.cipher;
         for (Result o : results) {
@@ -46,8 +82,8 @@ final class Report {
 
     String markdown() {
         StringBuilder s = new StringBuilder();
-        s.append("| workload | contender | median | min – max | unit | × OpenSSH | notes |\n");
-        s.append("|---|---|---:|---:|---|---:|---|\n");
+        s.append("| workload | contender | median | min – max | unit | × OpenSSH | paired × (≥ 1) | notes |\n");
+        s.append("|---|---|---:|---:|---|---:|---:|---|\n");
         for (Result r : results) {
             s.append("| ").append(r.workload).append(" | ").append(r.contender).append(" | ");
             if (r.ok()) {
@@ -58,6 +94,8 @@ final class Report {
             s.append(" | ").append(r.unit).append(" | ");
             double ratio = ratio(r);
             s.append(Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f×", ratio)).append(" | ");
+            Paired paired = paired(r);
+            s.append(paired == null ? "" : paired.toString()).append(" | ");
             List<String> notes = new ArrayList<>();
             r.notes.forEach((k, v) -> notes.add(k + " " + v));
             if (r.error() != null) {
@@ -90,6 +128,7 @@ final class Report {
                     .append(",\"min\":").append(jnum(r.min()))
                     .append(",\"max\":").append(jnum(r.max()))
                     .append(",\"ratioToOpenSsh\":").append(jnum(ratio(r)))
+                    .append(",\"paired\":").append(pairedJson(paired(r)))
                     .append(",\"samples\":[");
             for (int j = 0; j < r.samples.size(); j++) {
                 s.append(j == 0 ? "" : ",").append(jnum(r.samples.get(j)));
@@ -107,6 +146,11 @@ final class Report {
             s.append('}');
         }
         return s.append("]}").toString();
+    }
+
+    private static String pairedJson(Paired p) {
+        return p == null ? "null" : "{\"median\":" + jnum(p.median()) + ",\"atLeastOne\":" + p.atLeastOne()
+                + ",\"pairs\":" + p.pairs() + "}";
     }
 
     static String num(double v) {

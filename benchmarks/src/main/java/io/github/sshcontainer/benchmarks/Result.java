@@ -77,6 +77,11 @@ final class Result {
         return checked && error == null;
     }
 
+    /** The samples so far, in the order of the repeats. */
+    synchronized List<Double> samples() {
+        return List.copyOf(samples);
+    }
+
     synchronized double median() {
         return percentileOf(samples, 50);
     }
