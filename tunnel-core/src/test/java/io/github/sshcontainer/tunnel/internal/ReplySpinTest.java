@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 import io.github.sshcontainer.tunnel.testing.ThreadPerTask;
 import org.junit.jupiter.api.Test;
@@ -56,15 +57,19 @@ class ReplySpinTest {
 
     @Test
     void parksAtOnceAfterAReplySlowerThanTheBudgetAndSpinsAgainAfterAFastOne() throws Exception {
-        ReplySpin spin = new ReplySpin(Duration.ofMillis(2), 1);
+        // a budget far above a stall of the test itself (the first lambda's bootstrap took more than 2 ms once, on a
+        // busy machine, and made the "fast" reply below a slow one)
+        ReplySpin spin = new ReplySpin(Duration.ofMillis(100), 1);
+        BooleanSupplier never = () -> false;
+        BooleanSupplier atOnce = () -> true;
         spin.wrote();
-        Thread.sleep(20);
+        Thread.sleep(400);
         spin.arrived();
         spin.wrote();
-        assertFalse(spin.await(() -> false), "the last reply took 20 ms: spinning 2 ms would have been wasted");
+        assertFalse(spin.await(never), "the last reply took 400 ms: spinning 100 ms would have been wasted");
         spin.arrived(); // measured although nobody spun: fast this time
         spin.wrote();
-        assertTrue(spin.await(() -> true));
+        assertTrue(spin.await(atOnce));
     }
 
     @Test
