@@ -26,6 +26,10 @@ public final class Main {
             Floor.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args.length > 0 && args[0].equals("pool")) {
+            Pool.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         Config config = Args.parseOrExit("benchmarks", args, Main::parse, usage());
         if (config == null) {
             return;
@@ -63,7 +67,8 @@ public final class Main {
                 + " fleet of 100 sshd\n"
                 + "  --quick: 256 MiB bulk, fleet of 3; --tiny: a smoke run (MiB sizes)\n"
                 + "   or: java -jar benchmarks.jar soak [--minutes 5] [--restart-every 60] [--workers 16]\n"
-                + "   or: java -jar benchmarks.jar floor [--mib 2048]  (the least a JVM SSH client spends per MiB)";
+                + "   or: java -jar benchmarks.jar floor [--mib 2048]  (the least a JVM SSH client spends per MiB)\n"
+                + "   or: java -jar benchmarks.jar pool FILE...  (the pairs of several saved runs, pooled)";
     }
 
     /** The configuration the arguments ask for; null for --help. */

@@ -35,12 +35,12 @@ final class Report {
     }
 
     /**
-     * Each sample of {@code r} over OpenSSH's sample of the same repeat (the contenders alternate, so a pair ran a few
-     * seconds apart, in the machine's same mood), as a multiple like {@link #ratio}: the steadier verdict on a noisy
-     * machine, where a slow spell can move one contender's median. Null if there is no OpenSSH row to pair with, or
-     * the two did not run the same repeats.
+     * Each sample of {@code r} over OpenSSH's sample of the same repeat (the contenders alternate, so a pair ran
+     * seconds apart, under the same load), oriented like {@link #ratio}: the steadier verdict on a noisy machine, where
+     * a slow spell can move one contender's median. Null if there is no OpenSSH row to pair with, or the two did not
+     * run the same repeats.
      */
-    Paired paired(Result r) {
+    List<Double> pairRatios(Result r) {
         Result base = openSsh(r);
         if (base == null || base == r || !base.ok() || !r.ok()) {
             return null;
@@ -51,19 +51,25 @@ final class Report {
             return null;
         }
         List<Double> ratios = new ArrayList<>();
-        int atLeastOne = 0;
         for (int i = 0; i < ours.size(); i++) {
-            double x = r.higherIsBetter ? ours.get(i) / theirs.get(i) : theirs.get(i) / ours.get(i);
-            ratios.add(x);
-            if (x >= 1) {
-                atLeastOne++;
-            }
+            ratios.add(r.higherIsBetter ? ours.get(i) / theirs.get(i) : theirs.get(i) / ours.get(i));
         }
-        return new Paired(Result.percentileOf(ratios, 50), atLeastOne, ratios.size());
+        return ratios;
+    }
+
+    /** The median of {@link #pairRatios}, and how many pairs were at least as good; null if unpaired. */
+    Paired paired(Result r) {
+        List<Double> ratios = pairRatios(r);
+        return ratios == null ? null : Paired.of(ratios);
     }
 
     /** The median of the per-repeat ratios, and in how many of the pairs the contender did at least as well. */
     record Paired(double median, int atLeastOne, int pairs) {
+        static Paired of(List<Double> ratios) {
+            int atLeastOne = (int) ratios.stream().filter(x -> x >= 1).count();
+            return new Paired(Result.percentileOf(ratios, 50), atLeastOne, ratios.size());
+        }
+
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "%.2f× (%d of %d)", median, atLeastOne, pairs);
