@@ -36,17 +36,13 @@ class PodmanAdapterTest {
     }
 
     @Test
-    void jsonRoundTrip() {
-        Object v = Json.parse(" {\"a\": [1, 2.5, true, null, \"x\\\"\\n\\u00e9\"], \"b\": {}, \"c\": -3} ");
-        assertEquals(Map.of("a", java.util.Arrays.asList(1L, 2.5, true, null, "x\"\n\u00e9"), "b", Map.of(), "c", -3L),
-                v);
-        Map<String, Object> spec = new java.util.LinkedHashMap<>();
-        spec.put("image", "a\"b");
-        spec.put("command", List.of("echo", "\n"));
-        assertEquals("{\"image\":\"a\\\"b\",\"command\":[\"echo\",\"\\u000a\"]}", Json.write(spec));
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":1"));
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("[1] x"));
+    void jsonFieldsOfAnswers() {
         assertEquals(Map.of(), Json.object("not json"));
+        assertEquals(Map.of(), Json.object("[1]"), "an array where an object was expected");
+        Map<String, Object> v = Json.object("{\"Id\": \"abc\", \"Size\": 42, \"Names\": [\"a\", {}, \"b\"]}");
+        assertEquals("abc", Json.string(v, "Id"));
+        assertEquals(42, Json.number(v, "Size"));
+        assertEquals(List.of("a", "b"), Json.strings(v, "Names"));
     }
 
     @Test

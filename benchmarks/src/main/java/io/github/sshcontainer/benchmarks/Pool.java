@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.github.sshcontainer.tunnel.internal.Json;
+
 /**
  * {@code java -jar benchmarks.jar pool FILE...}: the pairs of several runs, pooled. On a noisy machine one run's three
  * repeats cannot tell a difference of less than ~15% (docs/benchmarks.md); the pairs of several runs can. Each FILE is
@@ -112,8 +114,8 @@ final class Pool {
             Result r = new Result((String) m.get("workload"), (String) m.get("contender"), (String) m.get("cipher"),
                     (String) m.get("unit"), Boolean.TRUE.equals(m.get("higherIsBetter")));
             for (Object sample : (List<Object>) m.getOrDefault("samples", List.of())) {
-                if (sample instanceof Double d) {
-                    r.add(d);
+                if (sample instanceof Number n) {
+                    r.add(n.doubleValue());
                 }
             }
             if (!Boolean.TRUE.equals(m.get("ok"))) {

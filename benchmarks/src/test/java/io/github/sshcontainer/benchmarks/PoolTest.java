@@ -68,7 +68,5 @@ class PoolTest {
                 Pool.resultLines("two.out", List.of("x", "{\"mode\":\"a\"}", "y", "{\"mode\":\"b\"}")));
         e = assertThrows(IllegalArgumentException.class, () -> Pool.markdown(List.of("{\"mode\":\"full\",\"results\":[")));
         assertTrue(e.getMessage().contains("not the JSON a run prints"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":1} trailing"));
-        assertEquals(Map.of("a", List.of(1.5, "x\ty", true)), Json.parse(" {\"a\" : [1.5, \"x\\ty\", true]} "));
     }
 }
