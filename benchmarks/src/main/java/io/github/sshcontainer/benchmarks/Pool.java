@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -78,7 +79,8 @@ final class Pool {
             for (Result r : report.results) {
                 List<Double> ratios = report.pairRatios(r);
                 if (ratios != null) {
-                    Row row = rows.computeIfAbsent(r.workload + "\n" + r.contender, k -> new Row(r.workload, r.contender));
+                    Row row = rows.computeIfAbsent(r.workload + "\n" + r.contender,
+                            k -> new Row(r.workload, r.contender));
                     row.runs++;
                     row.ratios.addAll(ratios);
                 }
@@ -89,25 +91,29 @@ final class Pool {
         s.append("|---|---|---:|---:|---:|---:|---:|\n");
         for (Row row : rows.values()) {
             Report.Paired p = Report.Paired.of(row.ratios);
-            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.2f× | %d of %d | %.2f – %.2f |%n", row.workload,
-                    row.contender, row.runs, p.pairs(), p.median(), p.atLeastOne(), p.pairs(),
-                    row.ratios.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
-                    row.ratios.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)));
+            DoubleSummaryStatistics range = row.ratios.stream().mapToDouble(Double::doubleValue).summaryStatistics();
+            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.2f× | %d of %d | %.2f – %.2f |%n",
+                    row.workload, row.contender, row.runs, p.pairs(), p.median(), p.atLeastOne(), p.pairs(),
+                    range.getMin(), range.getMax()));
         }
         return s.toString();
     }
 
     /** A run's report rebuilt from its result line. */
-    @SuppressWarnings("unchecked")
     static Report report(String line) {
-        Map<String, Object> run;
         try {
-            run = (Map<String, Object>) Json.parse(line);
+            return reportOf(line);
         } catch (IllegalArgumentException | ClassCastException e) {
             throw new IllegalArgumentException("a result line is not the JSON a run prints (" + e.getMessage() + ")");
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Report reportOf(String line) {
+        Map<String, Object> run = (Map<String, Object>) Json.parse(line);
         Map<String, String> machine = new LinkedHashMap<>();
-        ((Map<String, Object>) run.getOrDefault("machine", Map.of())).forEach((k, v) -> machine.put(k, String.valueOf(v)));
+        ((Map<String, Object>) run.getOrDefault("machine", Map.of()))
+                .forEach((k, v) -> machine.put(k, String.valueOf(v)));
         Report report = new Report(String.valueOf(run.get("mode")), machine);
         for (Object o : (List<Object>) run.getOrDefault("results", List.of())) {
             Map<String, Object> m = (Map<String, Object>) o;

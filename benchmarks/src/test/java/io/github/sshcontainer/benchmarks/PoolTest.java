@@ -38,8 +38,8 @@ class PoolTest {
         String second = run(new double[] {800, 800}, new double[] {800, 720}, new double[] {1, 1});
         String table = Pool.markdown(List.of(first, second));
         // ratios 1.1, 0.9, 1.2, 1.0, 0.9: median 1.0, three of five at least as good
-        assertTrue(table.contains("| 1 bulk down 1 GiB | ours-inproc aes128-gcm | 2 | 5 | 1.00× | 3 of 5 | 0.90 – 1.20 |"),
-                table);
+        assertTrue(table.contains(
+                "| 1 bulk down 1 GiB | ours-inproc aes128-gcm | 2 | 5 | 1.00× | 3 of 5 | 0.90 – 1.20 |"), table);
         assertTrue(!table.contains("ours-socket"), "a failed row has no pairs: " + table);
         assertTrue(!table.contains("| openssh"), "OpenSSH is the reference, not a row: " + table);
         assertEquals(3, table.lines().count(), table);
@@ -66,7 +66,12 @@ class PoolTest {
         assertTrue(e.getMessage().contains("run1.out") && e.getMessage().contains("no result line"), e.getMessage());
         assertEquals(List.of("{\"mode\":\"a\"}", "{\"mode\":\"b\"}"),
                 Pool.resultLines("two.out", List.of("x", "{\"mode\":\"a\"}", "y", "{\"mode\":\"b\"}")));
-        e = assertThrows(IllegalArgumentException.class, () -> Pool.markdown(List.of("{\"mode\":\"full\",\"results\":[")));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Pool.markdown(List.of("{\"mode\":\"full\",\"results\":[")));
         assertTrue(e.getMessage().contains("not the JSON a run prints"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Pool.markdown(List.of("{\"mode\":\"full\",\"results\":[1]}")));
+        assertTrue(e.getMessage().contains("not the JSON a run prints"),
+                "valid JSON of another shape: " + e.getMessage());
     }
 }
